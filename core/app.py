@@ -1,0 +1,181 @@
+"""The ASGI application: GraphQL, the face-verification callback, health.
+
+The schema and services are built when the app is created (the schema's shape is fixed
+at start-up); the database is opened in the lifespan.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pluggy
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from tortoise.exceptions import IntegrityError
+
+from core import db
+from core.clock import Clock
+from core.errors import DomainError, ErrorCode
+from core.face import FaceProvider, SimulatedFaceProvider
+from core.logs import RequestIdMiddleware
+from core.models import PolicyYear
+from core.plugins import build_plugin_manager, collect
+from core.services import Services, build_services
+from core.settings import Settings, get_settings
+from core.shared_data import SharedDataSource
+from core.sms import SmsGateway
+from schema import build_schema
+from schema.context import Context, build_context
+
+logger = logging.getLogger("talent.app")
+
+_CALLBACK_STATUS = {
+    ErrorCode.INVALID_SIGNATURE: 401,
+    ErrorCode.VERIFICATION_NOT_FOUND: 404,
+    ErrorCode.VERIFICATION_EXPIRED: 410,
+    ErrorCode.VERIFICATION_ALREADY_USED: 409,
+}
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return await build_context(request, self.services)
+
+    def encode_json(self, data: object) -> str:
+        # Chinese text as UTF-8, not \uXXXX escapes: fewer bytes, readable logs.
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def create_plugin_manager(settings: Settings) -> pluggy.PluginManager:
+    return build_plugin_manager(settings.plugins, load_entrypoints=settings.load_entrypoint_plugins)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    plugin_manager: pluggy.PluginManager | None = None,
+    clock: Clock | None = None,
+    face_provider: FaceProvider | None = None,
+    sms_gateway: SmsGateway | None = None,
+    shared_data: SharedDataSource | None = None,
+) -> Starlette:
+    settings = settings or get_settings()
+    registry = collect(plugin_manager or create_plugin_manager(settings))
+    services = build_services(
+        settings,
+        registry,
+        clock=clock,
+        face_provider=face_provider,
+        sms_gateway=sms_gateway,
+        shared_data=shared_data,
+    )
+    schema = build_schema(registry)
+    graphql = GraphQLApp(
+        services,
+        schema=schema,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        allow_queries_via_get=False,
+        # Uploads need the bearer token, which a cross-site form cannot send.
+        multipart_uploads_enabled=True,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await db.init(settings.database_url)
+        try:
+            await ensure_current_policy_year(services)
+            await services.materials.start()
+            try:
+                yield
+            finally:
+                await services.materials.stop()
+        finally:
+            await db.close()
+
+    async def face_callback(request: Request) -> Response:
+        """The provider's signed confirmation of a face verification."""
+        body = await request.body()
+        try:
+            row = await services.faces.confirm(body, request.headers)
+        except DomainError as error:
+            return JSONResponse(
+                {"ok": False, "code": error.code.value, "message": error.message},
+                status_code=_CALLBACK_STATUS.get(error.code, 400),
+            )
+        return JSONResponse({"ok": True, "status": row.status})
+
+    async def simulated_scan(request: Request) -> Response:
+        """Development only: act as the phone that scans the QR code and passes.
+
+        The simulated provider signs a confirmation and posts it through the same
+        verification path the real provider's callbacks take.
+        """
+        provider = services.face_provider
+        if settings.profile != "development" or not isinstance(provider, SimulatedFaceProvider):
+            return JSONResponse({"ok": False, "code": "NOT_FOUND"}, status_code=404)
+        try:
+            payload = await request.json()
+            id_number, name = str(payload["idNumber"]), str(payload["name"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"ok": False, "code": "INVALID_INPUT"}, status_code=400)
+        body, headers = provider.confirmation(
+            request.path_params["verification_id"],
+            id_number=id_number,
+            name=name,
+            nonce=request.path_params["verification_id"],
+            verified_at=services.clock.now(),
+            passed=bool(payload.get("passed", True)),
+        )
+        try:
+            row = await services.faces.confirm(body, headers)
+        except DomainError as error:
+            return JSONResponse(
+                {"ok": False, "code": error.code.value, "message": error.message},
+                status_code=_CALLBACK_STATUS.get(error.code, 400),
+            )
+        return JSONResponse({"ok": True, "status": row.status})
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/callbacks/face-verification", face_callback, methods=["POST"]),
+            Route(
+                "/dev/face-verification/{verification_id}/scan", simulated_scan, methods=["POST"]
+            ),
+            Route("/health", health),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.schema = schema
+    return app
+
+
+async def ensure_current_policy_year(services: Services) -> None:
+    """A fresh database gets the calendar year as its current policy year."""
+    if await PolicyYear.filter(is_current=True).exists():
+        return
+    year = services.clock.now().year
+    try:
+        row, _ = await PolicyYear.get_or_create(year=year, defaults={"title": f"{year} 年度"})
+    except IntegrityError:
+        # Another worker created it at the same moment.
+        row = await PolicyYear.get(year=year)
+    await PolicyYear.filter(id=row.id).update(is_current=True)
+    logger.info("No current policy year: made %s current", year)

@@ -1,0 +1,60 @@
+"""Database set-up: one tortoise-orm configuration for SQLite and PostgreSQL.
+
+Schema changes go through tortoise-orm's built-in migrations (``core/migrations``);
+``talent migrate`` applies them. Nothing calls ``generate_schemas``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as _migrate
+
+from core.settings import get_settings
+
+MODELS_MODULE = "core.models"
+TIMEZONE = "Asia/Shanghai"
+
+
+def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
+    url = database_url or get_settings().database_url
+    if url.startswith("sqlite://") and url not in ("sqlite://:memory:",):
+        Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "core": {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": "core.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": TIMEZONE,
+    }
+
+
+def __getattr__(name: str) -> Any:
+    # ``tortoise`` CLI reads ``core.db.TORTOISE_ORM`` (see [tool.tortoise] in pyproject);
+    # computed lazily so importing this module does not read settings.
+    if name == "TORTOISE_ORM":
+        return tortoise_config()
+    raise AttributeError(name)
+
+
+async def migrate(database_url: str | None = None) -> None:
+    """Apply every pending migration, then close the connections it opened."""
+    try:
+        await _migrate(config=tortoise_config(database_url))
+    finally:
+        await close()
+
+
+async def init(database_url: str | None = None) -> None:
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close() -> None:
+    await Tortoise.close_connections()

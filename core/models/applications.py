@@ -1,0 +1,107 @@
+"""Applications, accompanying family members, supporting materials and review events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Application(Model):
+    """An application for household registration under one condition of one category."""
+
+    id = fields.IntField(primary_key=True)
+    applicant: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
+        "core.User", related_name="applications", on_delete=fields.RESTRICT
+    )
+    policy_year: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
+        "core.PolicyYear", related_name="applications", on_delete=fields.RESTRICT
+    )
+    category_id = fields.CharField(max_length=64)
+    condition_id = fields.CharField(max_length=64)
+    state = fields.CharField(max_length=32, default="draft", db_index=True)
+    version = fields.IntField(default=0)  # optimistic locking for transitions
+    district = fields.CharField(max_length=32, null=True, db_index=True)
+    employer_id = fields.IntField(null=True, db_index=True)
+    sections: Any = fields.JSONField(default=dict)
+    parameters_snapshot: Any = fields.JSONField(null=True)
+    # 智能审批: the shared data alone proved the chosen condition.
+    fast_track = fields.BooleanField(default=False)
+    analysis: fields.ForeignKeyNullableRelation[Model] = fields.ForeignKeyField(
+        "core.EligibilityAnalysis",
+        related_name="applications",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    submitted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "applications"
+
+
+class FamilyMember(Model):
+    """An accompanying family member (随迁人员): spouse or child under 18."""
+
+    id = fields.IntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "core.Application", related_name="family_members", on_delete=fields.CASCADE
+    )
+    relationship = fields.CharField(max_length=16)
+    real_name = fields.CharField(max_length=100)
+    id_number = fields.CharField(max_length=18)
+    birth_date = fields.DateField(null=True)
+    details: Any = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "family_members"
+
+
+class Material(Model):
+    """A supporting material (证明材料). The stored file is addressed by its content hash."""
+
+    id = fields.IntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "core.Application", related_name="materials", on_delete=fields.CASCADE
+    )
+    family_member: fields.ForeignKeyNullableRelation[FamilyMember] = fields.ForeignKeyField(
+        "core.FamilyMember", related_name="materials", null=True, on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=64)
+    content_hash = fields.CharField(max_length=64)
+    content_type = fields.CharField(max_length=64)
+    size = fields.IntField()
+    width = fields.IntField(null=True)
+    height = fields.IntField(null=True)
+    filename = fields.CharField(max_length=255, default="")
+    label = fields.CharField(max_length=100, default="")  # what an "other" material is
+    rotation = fields.IntField(default=0)
+    suggested_rotation = fields.IntField(null=True)
+    # none | queued | done | failed | cancelled | not_applicable
+    ocr_status = fields.CharField(max_length=16, default="none")
+    ocr_fields: Any = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "materials"
+
+
+class ReviewEvent(Model):
+    """One step in an application's history. Rows are only ever appended."""
+
+    id = fields.IntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "core.Application", related_name="events", on_delete=fields.CASCADE
+    )
+    actor_id = fields.IntField(null=True)
+    action = fields.CharField(max_length=32)
+    from_state = fields.CharField(max_length=32, null=True)
+    to_state = fields.CharField(max_length=32)
+    opinion = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "review_events"

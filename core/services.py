@@ -1,0 +1,79 @@
+"""The services a running instance holds, built once at start-up.
+
+A deployment replaces the parts that reach outside the system (the face-verification
+provider, the SMS gateway, the government shared database) by passing its own
+implementations to :func:`build_services`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.accounts import AccountService
+from core.clock import Clock
+from core.dossier import DossierService
+from core.eligibility import EligibilityService
+from core.face import FaceProvider, SimulatedFaceProvider
+from core.plugins import PluginRegistry
+from core.policy import PolicyService
+from core.policy_admin import PolicyAdmin
+from core.settings import Settings
+from core.shared_data import DatabaseSharedData, SharedDataSource
+from core.sms import LogSmsGateway, SmsGateway, SmsOutbox
+from core.storage import FileStorage, LocalFileStorage
+from core.uploads import MaterialService
+from core.verifications import FaceVerificationService
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    registry: PluginRegistry
+    policy: PolicyService
+    policy_admin: PolicyAdmin
+    face_provider: FaceProvider
+    faces: FaceVerificationService
+    outbox: SmsOutbox
+    accounts: AccountService
+    shared_data: SharedDataSource
+    eligibility: EligibilityService
+    dossier: DossierService
+    storage: FileStorage
+    materials: MaterialService
+
+
+def build_services(
+    settings: Settings,
+    registry: PluginRegistry,
+    *,
+    clock: Clock | None = None,
+    face_provider: FaceProvider | None = None,
+    sms_gateway: SmsGateway | None = None,
+    shared_data: SharedDataSource | None = None,
+    storage: FileStorage | None = None,
+) -> Services:
+    clock = clock or Clock()
+    face_provider = face_provider or SimulatedFaceProvider(settings.face_verification_secret)
+    faces = FaceVerificationService(face_provider, clock, settings.face_verification_ttl_seconds)
+    outbox = SmsOutbox(sms_gateway or LogSmsGateway())
+    policy = PolicyService(registry)
+    shared_data = shared_data or DatabaseSharedData()
+    storage = storage or LocalFileStorage(settings.storage_dir)
+    dossier = DossierService(policy, clock, faces, shared_data)
+    return Services(
+        settings=settings,
+        clock=clock,
+        registry=registry,
+        policy=policy,
+        policy_admin=PolicyAdmin(registry),
+        face_provider=face_provider,
+        faces=faces,
+        outbox=outbox,
+        accounts=AccountService(settings, clock, outbox, faces),
+        shared_data=shared_data,
+        eligibility=EligibilityService(policy, faces, shared_data, clock),
+        dossier=dossier,
+        storage=storage,
+        materials=MaterialService(settings, registry, dossier, storage),
+    )

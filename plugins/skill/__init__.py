@@ -1,0 +1,61 @@
+"""Tab (C) 技能类人才: catalogued occupations with a skill certificate and insurance after it.
+
+The hook implementations are thin; the conditions are data in :mod:`.conditions`, the
+occupation catalogue in :mod:`.catalogue`, the shared-database reading in :mod:`.shared`
+and the judgement in :mod:`.rules`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from core import hookimpl
+from core.categories import CategorySpec
+from core.facts import ConditionResult, PersonFacts
+from core.hookspecs import CategoryFacts
+from core.questions import Question
+from core.shared_data import SharedDataSource
+from plugins.skill.catalogue import CATALOGUE, Occupation
+from plugins.skill.conditions import CATEGORY, CATEGORY_ID
+from plugins.skill.facts import SkillFacts
+from plugins.skill.questions import QUESTIONS
+from plugins.skill.rules import evaluate
+from plugins.skill.shared import read_skills
+
+if TYPE_CHECKING:
+    from core.policy import EffectiveCondition
+
+__all__ = [
+    "CATALOGUE",
+    "CATEGORY",
+    "CATEGORY_ID",
+    "Occupation",
+    "SkillFacts",
+    "evaluate_condition",
+    "read_shared_data",
+    "register_categories",
+    "register_questions",
+]
+
+
+@hookimpl
+def register_categories() -> list[CategorySpec]:
+    return [CATEGORY]
+
+
+@hookimpl
+async def read_shared_data(source: SharedDataSource, id_number: str) -> CategoryFacts:
+    return await read_skills(source, id_number)
+
+
+@hookimpl
+def evaluate_condition(
+    condition: EffectiveCondition, facts: PersonFacts, on: date
+) -> ConditionResult | None:
+    return evaluate(condition, facts, on)
+
+
+@hookimpl
+def register_questions() -> list[Question]:
+    return list(QUESTIONS)

@@ -1,0 +1,65 @@
+"""Assemble one strawberry schema from core's operations and the plugins' contributions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.tools import merge_types
+
+from core.plugins import PluginConflictError, PluginRegistry
+from schema.accounts import AccountMutation, AccountQuery
+from schema.applications import ApplicationMutation, ApplicationQuery
+from schema.eligibility import EligibilityMutation, EligibilityQuery
+from schema.errors import is_unexpected
+from schema.materials import MaterialMutation, MaterialQuery
+from schema.policy import PolicyMutation, PolicyQuery
+from schema.reference import ReferenceQuery
+
+CORE_QUERY_TYPES: tuple[type[Any], ...] = (
+    AccountQuery,
+    PolicyQuery,
+    EligibilityQuery,
+    ApplicationQuery,
+    MaterialQuery,
+    ReferenceQuery,
+)
+CORE_MUTATION_TYPES: tuple[type[Any], ...] = (
+    AccountMutation,
+    PolicyMutation,
+    EligibilityMutation,
+    ApplicationMutation,
+    MaterialMutation,
+)
+
+
+def _merge(name: str, types: tuple[type[Any], ...]) -> type[Any]:
+    """``merge_types`` only warns on overlapping fields; a clash must stop start-up."""
+    owner: dict[str, str] = {}
+    for t in types:
+        for f in t.__strawberry_definition__.fields:
+            key = f.graphql_name or f.python_name
+            if key in owner:
+                raise PluginConflictError(
+                    f"{name}.{key} is contributed by both {owner[key]} and {t.__qualname__}"
+                )
+            owner[key] = t.__qualname__
+    return merge_types(name, types)
+
+
+def build_schema(registry: PluginRegistry) -> strawberry.Schema:
+    query = _merge("Query", CORE_QUERY_TYPES + registry.query_types)
+    mutation = _merge("Mutation", CORE_MUTATION_TYPES + registry.mutation_types)
+    return strawberry.Schema(
+        query=query,
+        mutation=mutation,
+        types=list(registry.graphql_types),
+        # Factories: strawberry builds extensions per request. The parser and
+        # validation caches live at module level, so they are still shared.
+        extensions=[
+            lambda: MaskErrors(should_mask_error=is_unexpected),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+        ],
+    )

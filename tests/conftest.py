@@ -1,0 +1,118 @@
+"""Fixtures: the app over HTTP inside its lifespan, on SQLite and on PostgreSQL.
+
+Every test that takes ``client`` runs once per database backend. PostgreSQL is
+127.0.0.1:5432 (user postgres, trust); a throw-away database is created per run.
+When it is unreachable the PostgreSQL runs are skipped on a laptop, and fail when
+``TALENT_TEST_REQUIRE_POSTGRES=1`` (CI sets it), so CI cannot skip silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from core import db
+from core.app import create_app
+from core.clock import ManualClock
+from core.face import SimulatedFaceProvider
+from core.settings import Settings
+from tests.database import empty_tables
+from tests.graphql import GraphQLClient
+
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "TALENT_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/test"
+)
+SECRET = "test-secret-key"
+FACE_SECRET = "test-face-secret"
+
+
+def _postgres_required() -> bool:
+    return os.environ.get("TALENT_TEST_REQUIRE_POSTGRES") == "1"
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_ADMIN_DSN.replace("postgres://", "postgresql://"))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated database for the whole session, per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite://{tmp_path_factory.mktemp('db') / 'talent.sqlite3'}"
+        asyncio.run(db.migrate(url))
+        yield url
+        return
+    name = f"talent_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, ImportError) as exc:
+        if _postgres_required():
+            pytest.fail(f"PostgreSQL is required (TALENT_TEST_REQUIRE_POSTGRES=1): {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    asyncio.run(db.migrate(url))
+    yield url
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def face_provider() -> SimulatedFaceProvider:
+    return SimulatedFaceProvider(FACE_SECRET)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        storage_dir=tmp_path / "files",
+        secret_key=SECRET,
+        face_verification_secret=FACE_SECRET,
+        load_entrypoint_plugins=False,
+    )
+
+
+@pytest.fixture
+def app_options() -> dict[str, Any]:
+    """Extra keyword arguments for ``create_app`` (a test may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def app(
+    settings: Settings,
+    clock: ManualClock,
+    face_provider: SimulatedFaceProvider,
+    app_options: dict[str, Any],
+) -> AsyncIterator[Any]:
+    await empty_tables(settings.database_url)
+    application = create_app(settings, clock=clock, face_provider=face_provider, **app_options)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[GraphQLClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield GraphQLClient(http)

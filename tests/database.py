@@ -1,0 +1,35 @@
+"""Database helpers for tests that run on SQLite and PostgreSQL in one process."""
+
+from __future__ import annotations
+
+from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from core import db
+
+
+async def forget_backend() -> None:
+    """Let the next init compile SQL for its own dialect.
+
+    One process runs the suite on SQLite and on PostgreSQL; tortoise-orm caches the
+    models' binding and their INSERT statements keyed by connection name only.
+    """
+    await Tortoise._reset_apps()
+    EXECUTOR_CACHE.clear()
+
+
+async def empty_tables(url: str) -> None:
+    await forget_backend()
+    await db.init(url)
+    try:
+        conn = connections.get("default")
+        tables = [m._meta.db_table for m in Tortoise.apps["core"].values()]
+        if url.startswith("sqlite"):
+            for table in tables:
+                await conn.execute_script(f'DELETE FROM "{table}"')
+        else:
+            joined = ", ".join(f'"{t}"' for t in tables)
+            await conn.execute_script(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
+    finally:
+        await db.close()
+        await forget_backend()

@@ -1,0 +1,1 @@
+"""Tests of the five category plugins, driven by the tables beside them."""
