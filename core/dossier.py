@@ -26,7 +26,16 @@ from core.errors import DomainError, ErrorCode
 from core.facts import age_on
 from core.hookspecs import Problem
 from core.materials import ADDRESS_TYPES, HOUSEHOLD_REGISTER, ID_CARD, RELATIONSHIPS
-from core.models import Application, FamilyMember, Material, ReviewEvent, Role, User
+from core.models import (
+    Application,
+    Employer,
+    EmployerNature,
+    FamilyMember,
+    Material,
+    ReviewEvent,
+    Role,
+    User,
+)
 from core.policy import EffectiveCondition, PolicyService, PolicyView
 from core.shared_data import SharedDataSource
 from core.states import State
@@ -449,8 +458,6 @@ async def _check_personal(values: dict[str, Any]) -> dict[str, Any]:
     if values.get("mobile"):
         values["mobile"] = normalise_mobile(str(values["mobile"]))
     if values.get("employer_id") not in (None, ""):
-        from core.models import Employer
-
         try:
             employer_id = int(values["employer_id"])
         except (TypeError, ValueError) as exc:
@@ -550,10 +557,8 @@ def _family_problems(dossier: Dossier, on: date) -> list[Problem]:
 
 async def _first_state(dossier: Dossier) -> State:
     """Municipal institutions' and state-owned enterprises' employees go to their employer first."""
-    from core.models import Employer
-
     employer_id = dossier.values("personal").get("employer_id")
     employer = await Employer.get_or_none(id=employer_id) if employer_id else None
-    if employer is not None and employer.nature in ("municipal_institution", "municipal_soe"):
+    if employer is not None and EmployerNature(employer.nature).reviews_applications:
         return State.EMPLOYER_REVIEW
     return State.AWAITING_ACCEPTANCE

@@ -187,7 +187,7 @@ class MaterialService:
         if member_id in (None, ""):
             return None
         try:
-            key = int(member_id)  # type: ignore[arg-type]
+            key = int(member_id)
         except (TypeError, ValueError) as exc:
             raise DomainError(
                 ErrorCode.NOT_FOUND, "随迁人员不存在", field="familyMemberId"

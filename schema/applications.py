@@ -339,7 +339,7 @@ class ApplicationMutation:
 
 
 def _member_values(input: FamilyMemberInput) -> dict[str, Any]:
-    details = input.details if isinstance(input.details, dict) else {}
+    details: dict[str, Any] = input.details if isinstance(input.details, dict) else {}
     return {
         **details,
         "relationship": input.relationship,

@@ -2,6 +2,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from core.models.accounts import Role
+from core.models.reference import EmployerNature
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
@@ -25,6 +26,22 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'audit_log', 'app': 'core', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Employer',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(db_index=True, max_length=200)),
+                ('credit_code', fields.CharField(null=True, unique=True, max_length=18)),
+                ('organisation_code', fields.CharField(null=True, db_index=True, max_length=9)),
+                ('nature', fields.CharEnumField(default=EmployerNature.ENTERPRISE, description='MUNICIPAL_INSTITUTION: municipal_institution\nMUNICIPAL_SOE: municipal_soe\nDISTRICT_INSTITUTION: district_institution\nENTERPRISE: enterprise\nOTHER: other', enum_type=EmployerNature, max_length=32)),
+                ('phone', fields.CharField(default='', max_length=32)),
+                ('district', fields.CharField(null=True, max_length=32)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'employers', 'app': 'core', 'pk_attr': 'id', 'table_description': 'An employer (引进单位), found by full name or by its 18- or 9-character code.'},
             bases=['Model'],
         ),
         ops.CreateModel(

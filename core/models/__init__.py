@@ -19,6 +19,7 @@ from core.models.applications import Application, FamilyMember, Material, Review
 from core.models.audit import AuditLog
 from core.models.eligibility import EligibilityAnalysis
 from core.models.policy import CategorySetting, ConditionSetting, PolicyYear
+from core.models.reference import Employer, EmployerNature
 from core.models.shared_data import ReapplicationPermit, SharedDataRow
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "CategorySetting",
     "ConditionSetting",
     "EligibilityAnalysis",
+    "Employer",
+    "EmployerNature",
     "FaceVerification",
     "FamilyMember",
     "Material",

@@ -14,10 +14,12 @@ from core import hookimpl
 from core.categories import CategorySpec
 from core.facts import ConditionResult, PersonFacts
 from core.hookspecs import CategoryFacts
+from core.ocr.mapping import KindMapping
 from core.questions import Question
 from core.shared_data import SharedDataSource
 from plugins.education.conditions import CATEGORY, CATEGORY_ID
 from plugins.education.facts import EducationFacts
+from plugins.education.ocr import FIELD_MAPPINGS
 from plugins.education.questions import QUESTIONS
 from plugins.education.rules import evaluate
 from plugins.education.shared import read_education
@@ -32,6 +34,7 @@ __all__ = [
     "evaluate_condition",
     "read_shared_data",
     "register_categories",
+    "register_ocr_mappings",
     "register_questions",
 ]
 
@@ -58,3 +61,8 @@ def evaluate_condition(
 @hookimpl
 def register_questions() -> list[Question]:
     return list(QUESTIONS)
+
+
+@hookimpl
+def register_ocr_mappings() -> Mapping[str, KindMapping]:
+    return FIELD_MAPPINGS

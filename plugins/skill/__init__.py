@@ -7,6 +7,7 @@ and the judgement in :mod:`.rules`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -14,11 +15,13 @@ from core import hookimpl
 from core.categories import CategorySpec
 from core.facts import ConditionResult, PersonFacts
 from core.hookspecs import CategoryFacts
+from core.ocr.mapping import KindMapping
 from core.questions import Question
 from core.shared_data import SharedDataSource
 from plugins.skill.catalogue import CATALOGUE, Occupation
 from plugins.skill.conditions import CATEGORY, CATEGORY_ID
 from plugins.skill.facts import SkillFacts
+from plugins.skill.ocr import FIELD_MAPPINGS
 from plugins.skill.questions import QUESTIONS
 from plugins.skill.rules import evaluate
 from plugins.skill.shared import read_skills
@@ -35,6 +38,7 @@ __all__ = [
     "evaluate_condition",
     "read_shared_data",
     "register_categories",
+    "register_ocr_mappings",
     "register_questions",
 ]
 
@@ -59,3 +63,8 @@ def evaluate_condition(
 @hookimpl
 def register_questions() -> list[Question]:
     return list(QUESTIONS)
+
+
+@hookimpl
+def register_ocr_mappings() -> Mapping[str, KindMapping]:
+    return FIELD_MAPPINGS

@@ -6,6 +6,7 @@ shared-database reading in :mod:`.shared` and the judgement in :mod:`.rules`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -13,10 +14,12 @@ from core import hookimpl
 from core.categories import CategorySpec
 from core.facts import ConditionResult, PersonFacts
 from core.hookspecs import CategoryFacts
+from core.ocr.mapping import KindMapping
 from core.questions import Question
 from core.shared_data import SharedDataSource
 from plugins.title.conditions import CATEGORY, CATEGORY_ID, TITLE_SERIES
 from plugins.title.facts import TitleFacts
+from plugins.title.ocr import FIELD_MAPPINGS
 from plugins.title.questions import QUESTIONS
 from plugins.title.rules import evaluate
 from plugins.title.shared import read_titles
@@ -32,6 +35,7 @@ __all__ = [
     "evaluate_condition",
     "read_shared_data",
     "register_categories",
+    "register_ocr_mappings",
     "register_questions",
 ]
 
@@ -56,3 +60,8 @@ def evaluate_condition(
 @hookimpl
 def register_questions() -> list[Question]:
     return list(QUESTIONS)
+
+
+@hookimpl
+def register_ocr_mappings() -> Mapping[str, KindMapping]:
+    return FIELD_MAPPINGS
