@@ -6,10 +6,15 @@ condition's parameters.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from core.facts import SocialInsurance, age_on
+from core.facts import ConditionResult, Outcome, PersonFacts, SocialInsurance, age_on
+
+if TYPE_CHECKING:
+    from core.policy import EffectiveCondition
 
 
 @dataclass(frozen=True)
@@ -50,4 +55,31 @@ def insured_months_at_least(
         False,
         f"{after}在本市连续缴纳社会保险 {got} 个月（补缴月份不计入），该条件要求满 {months} 个月",
         fact,
+    )
+
+
+def condition_result(
+    condition: EffectiveCondition, facts: PersonFacts, checks: Sequence[Check]
+) -> ConditionResult:
+    """A condition's result from its checks: any failure fails it, any unknown leaves it unknown.
+
+    It counts as proven by shared data only when met on the category's shared-data
+    records, which is what lets an application take the fast track (智能审批).
+    """
+    if any(c.ok is False for c in checks):
+        outcome = Outcome.NOT_MET
+    elif any(c.ok is None for c in checks):
+        outcome = Outcome.UNKNOWN
+    else:
+        outcome = Outcome.MET
+    return ConditionResult(
+        category_id=condition.category_id,
+        condition_id=condition.spec.id,
+        outcome=outcome,
+        reasons=tuple(c.reason for c in checks),
+        facts_used=dict(c.fact for c in checks if c.fact is not None),
+        proven_by_shared_data=(
+            outcome is Outcome.MET
+            and bool(facts.from_shared_data.get(condition.category_id, False))
+        ),
     )

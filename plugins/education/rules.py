@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from core.facts import ConditionResult, Outcome, PersonFacts
-from core.rules import Check, age_at_most
+from core.facts import ConditionResult, PersonFacts
+from core.rules import Check, age_at_most, condition_result
 from plugins.education.conditions import (
     BACHELOR,
     CATEGORY_ID,
@@ -156,31 +156,10 @@ JUDGES: dict[str, Callable[[EducationFacts | None], Check]] = {
 }
 
 
-def combine(
-    condition: EffectiveCondition, facts: PersonFacts, checks: Sequence[Check]
-) -> ConditionResult:
-    if any(c.ok is False for c in checks):
-        outcome = Outcome.NOT_MET
-    elif any(c.ok is None for c in checks):
-        outcome = Outcome.UNKNOWN
-    else:
-        outcome = Outcome.MET
-    return ConditionResult(
-        category_id=CATEGORY_ID,
-        condition_id=condition.spec.id,
-        outcome=outcome,
-        reasons=tuple(c.reason for c in checks),
-        facts_used=dict(c.fact for c in checks if c.fact is not None),
-        proven_by_shared_data=(
-            outcome is Outcome.MET and bool(facts.from_shared_data.get(CATEGORY_ID, False))
-        ),
-    )
-
-
 def evaluate(condition: EffectiveCondition, facts: PersonFacts, on: date) -> ConditionResult | None:
     if condition.category_id != CATEGORY_ID:
         return None
     judge = JUDGES[condition.spec.id]
     qualification = judge(coerce_facts(facts.facts_of(CATEGORY_ID)))
     age = age_at_most(facts.birth_date, on, int(condition.parameters["age_limit"]))
-    return combine(condition, facts, [qualification, age])
+    return condition_result(condition, facts, [qualification, age])

@@ -3,12 +3,11 @@ an age where the condition has a limit (academicians and programmes have none)."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from core.facts import ConditionResult, Outcome, PersonFacts
-from core.rules import Check, age_at_most
+from core.facts import ConditionResult, PersonFacts
+from core.rules import Check, age_at_most, condition_result
 from plugins.high_level.conditions import CATEGORY_ID, TYPES
 from plugins.high_level.facts import TYPE_LABELS, HighLevelFacts, coerce_facts
 
@@ -43,27 +42,6 @@ def judge_recognition(condition_id: str, facts: HighLevelFacts | None, on: date)
     return Check(False, f"查询到的认定为{found}，该条件要求{wanted}", ("recognition", found))
 
 
-def combine(
-    condition: EffectiveCondition, facts: PersonFacts, checks: Sequence[Check]
-) -> ConditionResult:
-    if any(c.ok is False for c in checks):
-        outcome = Outcome.NOT_MET
-    elif any(c.ok is None for c in checks):
-        outcome = Outcome.UNKNOWN
-    else:
-        outcome = Outcome.MET
-    return ConditionResult(
-        category_id=CATEGORY_ID,
-        condition_id=condition.spec.id,
-        outcome=outcome,
-        reasons=tuple(c.reason for c in checks),
-        facts_used=dict(c.fact for c in checks if c.fact is not None),
-        proven_by_shared_data=(
-            outcome is Outcome.MET and bool(facts.from_shared_data.get(CATEGORY_ID, False))
-        ),
-    )
-
-
 def evaluate(condition: EffectiveCondition, facts: PersonFacts, on: date) -> ConditionResult | None:
     if condition.category_id != CATEGORY_ID:
         return None
@@ -73,4 +51,4 @@ def evaluate(condition: EffectiveCondition, facts: PersonFacts, on: date) -> Con
         checks.append(Check(True, "该条件不受年龄限制"))
     else:
         checks.append(age_at_most(facts.birth_date, on, int(limit)))
-    return combine(condition, facts, checks)
+    return condition_result(condition, facts, checks)

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from core.facts import ConditionResult, Outcome, PersonFacts, SocialInsurance
-from core.rules import Check, age_at_most, insured_months_at_least
+from core.facts import ConditionResult, PersonFacts, SocialInsurance
+from core.rules import Check, age_at_most, condition_result, insured_months_at_least
 from plugins.skill.conditions import CATEGORY_ID, GRADES, SHORTAGE
 from plugins.skill.facts import GRADE_LABELS, SkillCertificate, coerce_facts
 
@@ -98,28 +98,6 @@ def judge(
     return [qualification, insured]
 
 
-def combine(
-    condition: EffectiveCondition, facts: PersonFacts, checks: Sequence[Check]
-) -> ConditionResult:
-    if any(c.ok is False for c in checks):
-        outcome = Outcome.NOT_MET
-    elif any(c.ok is None for c in checks):
-        outcome = Outcome.UNKNOWN
-    else:
-        outcome = Outcome.MET
-    # Core reads social insurance from the shared database; the certificate decides.
-    return ConditionResult(
-        category_id=CATEGORY_ID,
-        condition_id=condition.spec.id,
-        outcome=outcome,
-        reasons=tuple(c.reason for c in checks),
-        facts_used=dict(c.fact for c in checks if c.fact is not None),
-        proven_by_shared_data=(
-            outcome is Outcome.MET and bool(facts.from_shared_data.get(CATEGORY_ID, False))
-        ),
-    )
-
-
 def evaluate(condition: EffectiveCondition, facts: PersonFacts, on: date) -> ConditionResult | None:
     if condition.category_id != CATEGORY_ID:
         return None
@@ -132,4 +110,4 @@ def evaluate(condition: EffectiveCondition, facts: PersonFacts, on: date) -> Con
         int(condition.parameters["insurance_months"]),
     )
     checks.append(age_at_most(facts.birth_date, on, int(condition.parameters["age_limit"])))
-    return combine(condition, facts, checks)
+    return condition_result(condition, facts, checks)

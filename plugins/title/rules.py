@@ -6,12 +6,11 @@ Each condition names exact levels, so a deputy-senior title meets the senior con
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from core.facts import ConditionResult, Outcome, PersonFacts
-from core.rules import Check, age_at_most
+from core.facts import ConditionResult, PersonFacts
+from core.rules import Check, age_at_most, condition_result
 from plugins.title.conditions import CATEGORY_ID, LEVELS
 from plugins.title.facts import LEVEL_LABELS, TitleFacts, coerce_facts
 
@@ -46,30 +45,9 @@ def judge_title(condition_id: str, titles: TitleFacts | None) -> Check:
     )
 
 
-def combine(
-    condition: EffectiveCondition, facts: PersonFacts, checks: Sequence[Check]
-) -> ConditionResult:
-    if any(c.ok is False for c in checks):
-        outcome = Outcome.NOT_MET
-    elif any(c.ok is None for c in checks):
-        outcome = Outcome.UNKNOWN
-    else:
-        outcome = Outcome.MET
-    return ConditionResult(
-        category_id=CATEGORY_ID,
-        condition_id=condition.spec.id,
-        outcome=outcome,
-        reasons=tuple(c.reason for c in checks),
-        facts_used=dict(c.fact for c in checks if c.fact is not None),
-        proven_by_shared_data=(
-            outcome is Outcome.MET and bool(facts.from_shared_data.get(CATEGORY_ID, False))
-        ),
-    )
-
-
 def evaluate(condition: EffectiveCondition, facts: PersonFacts, on: date) -> ConditionResult | None:
     if condition.category_id != CATEGORY_ID:
         return None
     title = judge_title(condition.spec.id, coerce_facts(facts.facts_of(CATEGORY_ID)))
     age = age_at_most(facts.birth_date, on, int(condition.parameters["age_limit"]))
-    return combine(condition, facts, [title, age])
+    return condition_result(condition, facts, [title, age])
