@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint schema migrations bench clean
+NODE_STAMP := tests/node/node_modules/.installed-stamp
+
+.PHONY: setup run test lint schema migrations bench clean node
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +16,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The graphql-http audit (tests/test_graphql_http_audit.py), pinned by its lock file.
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	npm ci --prefix tests/node --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+node: $(NODE_STAMP)
+
 ## make run: set up, migrate the embedded SQLite database, load demo data, serve on :8000
 run: setup
 	$(BIN)/talent migrate
@@ -21,7 +30,7 @@ run: setup
 	$(BIN)/talent serve
 
 ## make test: set up, lint, type-check and run the suite (SQLite, and PostgreSQL when reachable)
-test: setup lint
+test: setup lint node
 	$(BIN)/pytest
 
 lint: setup

@@ -27,17 +27,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 REPO = Path(__file__).resolve().parents[1]
+# Run as a script, Python puts bench/ first on the path, where a sibling script may
+# shadow a standard module (bench/queue.py would replace ``queue``): drop it, and make
+# ``core`` and ``plugins`` importable from the checkout instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 if str(REPO) not in sys.path:
-    # Run as a script from a checkout: make ``core`` and ``plugins`` importable.
     sys.path.insert(0, str(REPO))
 
+from core.app import create_plugin_manager  # noqa: E402
 from core.ocr.engine import get_recogniser  # noqa: E402
-from core.ocr.kinds import CORE_MAPPINGS  # noqa: E402
-from core.ocr.mapping import KindMapping, merge_mappings  # noqa: E402
+from core.ocr.mapping import KindMapping  # noqa: E402
 from core.ocr.pipeline import OcrPool, recognise  # noqa: E402
-from plugins.education.ocr import FIELD_MAPPINGS as EDUCATION  # noqa: E402
-from plugins.skill.ocr import FIELD_MAPPINGS as SKILL  # noqa: E402
-from plugins.title.ocr import FIELD_MAPPINGS as TITLE  # noqa: E402
+from core.plugins import collect  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from core.uploads import collect_ocr_mappings  # noqa: E402
 
 DEFAULT_FOLDER = REPO.parent / "shared" / "fixtures" / "ocr"
 
@@ -61,24 +64,41 @@ class Outcome:
     raw_text: str
 
 
-def load_samples(folder: Path) -> list[Sample]:
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def load_samples(folder: Path) -> tuple[list[Sample], list[str]]:
+    """Every image with ground truth beside it, and what was left out and why.
+
+    Nothing is skipped silently: a ground-truth file whose image is missing, or an
+    image without ground truth, is listed so a short count is never mistaken for
+    the whole set.
+    """
     samples = []
+    left_out = []
+    used: set[Path] = set()
     for path in sorted(folder.glob("*.json")):
         truth = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(truth, dict) or "fields" not in truth or "kind" not in truth:
             continue  # manifest.json and other non-ground-truth files
         image = folder / truth.get("image", f"{path.stem}.jpg")
-        if image.exists():
-            samples.append(
-                Sample(
-                    id=truth.get("id", path.stem),
-                    kind=truth["kind"],
-                    image=image,
-                    rotation=int(truth.get("rotation", 0)),
-                    fields=truth["fields"],
-                )
+        if not image.exists():
+            left_out.append(f"{path.name}: its image {image.name} is missing")
+            continue
+        used.add(image)
+        samples.append(
+            Sample(
+                id=truth.get("id", path.stem),
+                kind=truth["kind"],
+                image=image,
+                rotation=int(truth.get("rotation", 0)),
+                fields=truth["fields"],
             )
-    return samples
+        )
+    for image in sorted(folder.iterdir()):
+        if image.suffix.lower() in IMAGE_SUFFIXES and image not in used:
+            left_out.append(f"{image.name}: no ground truth beside it")
+    return samples, left_out
 
 
 def squeeze(text: str) -> str:
@@ -222,11 +242,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     folder: Path = args.folder.resolve()
-    samples = load_samples(folder)
+    samples, left_out = load_samples(folder)
+    for reason in left_out:
+        print(f"left out {reason}", file=sys.stderr)
     if not samples:
         print(f"no images with ground truth in {folder}", file=sys.stderr)
         return 2
-    mappings = merge_mappings(CORE_MAPPINGS, EDUCATION, TITLE, SKILL)
+    # The mappings the service itself collects: core's and every registered plugin's.
+    mappings = collect_ocr_mappings(collect(create_plugin_manager(Settings())))
     unknown = sorted({s.kind for s in samples} - set(mappings))
     if unknown:
         print(f"no field mapping for kinds: {', '.join(unknown)}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL, the face-verification callback, health.
+"""The ASGI application: GraphQL, the face-verification callback, health and metrics.
 
 The schema and services are built when the app is created (the schema's shape is fixed
 at start-up); the database is opened in the lifespan.
@@ -6,26 +6,25 @@ at start-up); the database is opened in the lifespan.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import pluggy
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from strawberry.asgi import GraphQL
+from starlette.routing import Route, WebSocketRoute
 from tortoise.exceptions import IntegrityError
 
-from core import db
+from core import db, health, metrics
 from core.clock import Clock
 from core.errors import DomainError, ErrorCode
 from core.face import FaceProvider, SimulatedFaceProvider
-from core.logs import RequestIdMiddleware
+from core.http import GraphQLView
+from core.limits import BodyLimitMiddleware
+from core.logs import RequestIdMiddleware, configure_logging
 from core.models import PolicyYear
 from core.plugins import build_plugin_manager, collect
 from core.services import Services, build_services
@@ -33,7 +32,7 @@ from core.settings import Settings, get_settings
 from core.shared_data import SharedDataSource
 from core.sms import SmsGateway
 from schema import build_schema
-from schema.context import Context, build_context
+from schema.cards import download_route
 
 logger = logging.getLogger("talent.app")
 
@@ -43,19 +42,6 @@ _CALLBACK_STATUS = {
     ErrorCode.VERIFICATION_EXPIRED: 410,
     ErrorCode.VERIFICATION_ALREADY_USED: 409,
 }
-
-
-class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, services: Services, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.services = services
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        return await build_context(request, self.services)
-
-    def encode_json(self, data: object) -> str:
-        # Chinese text as UTF-8, not \uXXXX escapes: fewer bytes, readable logs.
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def create_plugin_manager(settings: Settings) -> pluggy.PluginManager:
@@ -81,27 +67,39 @@ def create_app(
         sms_gateway=sms_gateway,
         shared_data=shared_data,
     )
-    schema = build_schema(registry)
-    graphql = GraphQLApp(
+    schema = build_schema(registry, settings)
+    graphql = GraphQLView(
         services,
         schema=schema,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
-        allow_queries_via_get=False,
-        # Uploads need the bearer token, which a cross-site form cannot send.
+        # Queries by GET as the GraphQL-over-HTTP specification has it; mutations 405.
+        allow_queries_via_get=True,
+        # Only with a preflight header a cross-site form cannot send (core/http.py).
         multipart_uploads_enabled=True,
     )
+    ocr_sampler = metrics.OcrSampler(services.materials)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.init(settings.database_url)
         try:
+            if pending := await health.pending_migrations():
+                # Serve anyway, not ready: /ready answers 503 until `talent migrate` ran
+                # and this worker restarted (start-up below needs the tables).
+                logger.error("Database migrations not applied: %s", ", ".join(pending))
+                yield
+                return
             await ensure_current_policy_year(services)
             await services.materials.start()
+            # Durable timers: this process runs due jobs every jobs_poll_seconds.
+            services.jobs.start(settings.jobs_poll_seconds)
             try:
                 yield
             finally:
+                await services.jobs.stop()
                 await services.materials.stop()
         finally:
+            metrics.process_stopped()
             await db.close()
 
     async def face_callback(request: Request) -> Response:
@@ -147,19 +145,41 @@ def create_app(
             )
         return JSONResponse({"ok": True, "status": row.status})
 
-    async def health(request: Request) -> Response:
+    async def alive(request: Request) -> Response:
+        """Liveness: the process answers; no database."""
         return JSONResponse({"status": "ok"})
+
+    async def ready(request: Request) -> Response:
+        """Readiness: database reachable, migrations applied, a current policy year."""
+        ok, checks = await health.readiness()
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        body, media_type = await metrics.render(services, ocr_sampler)
+        return Response(body, media_type=media_type)
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Subscriptions (graphql-transport-ws): schema/subscriptions.py.
+            WebSocketRoute("/graphql", graphql),
+            download_route(services),
             Route("/callbacks/face-verification", face_callback, methods=["POST"]),
             Route(
                 "/dev/face-verification/{verification_id}/scan", simulated_scan, methods=["POST"]
             ),
-            Route("/health", health),
+            Route("/health", alive),
+            Route("/ready", ready),
+            *([Route("/metrics", metrics_endpoint)] if settings.metrics_enabled else []),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(metrics.MetricsMiddleware, sampler=ocr_sampler),
+            Middleware(BodyLimitMiddleware, settings=settings),
+        ],
         lifespan=lifespan,
     )
     app.state.services = services
@@ -179,3 +199,11 @@ async def ensure_current_policy_year(services: Services) -> None:
         row = await PolicyYear.get(year=year)
     await PolicyYear.filter(id=row.id).update(is_current=True)
     logger.info("No current policy year: made %s current", year)
+
+
+def serve_app() -> Starlette:
+    """The app as ``talent serve`` runs it in each worker process: logging set up first
+    (worker processes are spawned, they do not inherit the parent's handlers)."""
+    settings = get_settings()
+    configure_logging(settings.log_format)
+    return create_app(settings)

@@ -1,8 +1,9 @@
-"""The ``talent`` command: serve, schema, migrate, demo, plugins, admin, shared data."""
+"""The ``talent`` command: serve, schema, migrate, demo, plugins, admin, shared data, jobs."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -25,6 +26,8 @@ shared_app = typer.Typer(help="The embedded government shared database.", no_arg
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(admin_app, name="admin")
 app.add_typer(shared_app, name="shared-data")
+jobs_app = typer.Typer(help="Durable timers: auto-acceptance, publicity.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 
 T = TypeVar("T")
 
@@ -70,12 +73,17 @@ def serve(
     if workers > 1 and settings.database_url.startswith("sqlite"):
         typer.secho("Several workers need PostgreSQL (TALENT_DATABASE_URL).", fg="red", err=True)
         raise typer.Exit(2)
-    configure_logging()
+    configure_logging(settings.log_format)
+    if metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # core/metrics.py: the workers' metric files start afresh with the server.
+        Path(metrics_dir).mkdir(parents=True, exist_ok=True)
+        for stale in Path(metrics_dir).glob("*.db"):
+            stale.unlink()
     host = host or settings.host
     port = port or settings.port
     typer.echo(f"GraphQL: http://{host}:{port}/graphql")
     uvicorn.run(
-        "core.app:create_app",
+        "core.app:serve_app",
         factory=True,
         host=host,
         port=port,
@@ -289,6 +297,41 @@ def shared_import(path: Path) -> None:
 
     count = _run(lambda s: import_file(path))
     typer.echo(f"Imported {count} records from {path}")
+
+
+# talent jobs ...
+
+
+@jobs_app.command("run")
+def jobs_run(
+    limit: Annotated[int, typer.Option(help="Fire at most this many jobs.")] = 1000,
+) -> None:
+    """Fire the jobs that are due now, once, and print how many fired.
+
+    Safe beside running servers: each due job is claimed by exactly one process.
+    """
+    fired = _run(lambda s: s.jobs.run_due(limit=limit))
+    typer.echo(f"Fired {fired} due job(s)")
+
+
+@jobs_app.command("list")
+def jobs_list(
+    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 100,
+) -> None:
+    """Show pending (and running) jobs, soonest first."""
+
+    async def work(s: Any) -> None:
+        rows = await s.jobs.pending(limit=limit)
+        if not rows:
+            typer.echo("No pending jobs")
+        for job in rows:
+            error = f"  last error: {job.last_error}" if job.last_error else ""
+            typer.echo(
+                f"{job.due_at.isoformat()}  {job.status:<8} {job.kind:<20} {job.key}"
+                f"  attempts={job.attempts}{error}"
+            )
+
+    _run(work)
 
 
 def main() -> None:

@@ -11,13 +11,17 @@ class Clock:
 
 
 class ManualClock(Clock):
-    """A clock that stands still until told to move."""
+    """A clock that stands still until told to move.
+
+    It answers in UTC whatever zone it was set in, as the real clock does: stored
+    datetimes are compared in one zone (see :func:`core.db.db_time`).
+    """
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime.now(UTC)
 
     def now(self) -> datetime:
-        return self._now
+        return self._now.astimezone(UTC)
 
     def advance(self, **kwargs: float) -> None:
         self._now += timedelta(**kwargs)

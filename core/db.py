@@ -6,6 +6,7 @@ Schema changes go through tortoise-orm's built-in migrations (``core/migrations`
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,16 @@ from tortoise.migrations.api import migrate as _migrate
 from core.settings import get_settings
 
 MODELS_MODULE = "core.models"
-TIMEZONE = "Asia/Shanghai"
+# Stored datetimes are UTC. tortoise-orm converts what a model saves to this zone but
+# not the values of a filter or of a queryset ``update``, and SQLite compares the
+# stored text: one zone everywhere keeps "+00:00" text beside "+00:00" text. Local
+# (Guangzhou) dates are computed where they matter (core.workdays, core.eligibility).
+TIMEZONE = "UTC"
+
+
+def db_time(moment: datetime) -> datetime:
+    """An aware datetime in the stored zone, for filters and queryset updates."""
+    return moment.astimezone(UTC)
 
 
 def tortoise_config(database_url: str | None = None) -> dict[str, Any]:

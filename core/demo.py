@@ -13,7 +13,9 @@ from typing import Any
 from stdnum.cn import ric
 
 from core.actors import OPERATOR
+from core.demo_lifecycle import load_lifecycle_demo
 from core.models import PolicyYear, User
+from core.reference_import import import_employers, import_majors, import_schools
 from core.services import Services
 from core.shared_import import import_records
 from core.staff import create_staff
@@ -65,6 +67,10 @@ async def load_demo(services: Services) -> list[str]:
         lines.append(f"{staff['username']} / {DEMO_PASSWORD} / {staff['role']}{where}")
 
     await import_records(demo_file("shared_data.json"))
+    # Employers, schools and majors to pick from; rows already present stay as they are.
+    await import_employers(demo_file("employers.json"))
+    await import_schools(demo_file("schools.json"))
+    await import_majors(demo_file("majors.json"))
     for n, person in enumerate(demo_file("people.json"), start=1):
         username = f"applicant{n}"
         if not await User.filter(username=username).exists():
@@ -78,4 +84,6 @@ async def load_demo(services: Services) -> list[str]:
         lines.append(
             f"{username} / {DEMO_PASSWORD} / applicant: {person['name']}, {person['case']}"
         )
+    # Applications in every state of the review lifecycle, and an employer administrator.
+    lines += await load_lifecycle_demo(services, DEMO_PASSWORD)
     return lines

@@ -1,18 +1,20 @@
-"""The application dossier: five sections, family members, confirmation and submission.
+"""The application dossier (填报): five sections, family members, confirmation and submission.
 
-Sections are saved one at a time and may be incomplete; what is still missing is
-reported as :class:`~core.hookspecs.Problem` rows, and submission refuses a dossier
-with any. Submission is idempotent: of two racing clicks one submits, the other gets
-the submitted application back.
+Sections are saved one at a time and may be incomplete ("保存" / "下一步"); saving one
+again from the confirmation page is "修订". What is still missing is reported as
+:class:`~core.hookspecs.Problem` rows (:mod:`core.dossier_checks` for what every category
+shares, the category plugin's ``validate_qualification`` for the qualification), and
+submission refuses a dossier with any. Every change to a draft bumps its version, so a
+submission judges exactly what it moves on; of two racing submissions one submits and the
+other gets the submitted application back.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -20,12 +22,21 @@ from tortoise.transactions import in_transaction
 from core import audit
 from core.actors import Actor, require_role
 from core.clock import Clock
-from core.districts import DISTRICTS
-from core.eligibility import local_today
+from core.dossier_checks import (
+    ADULT_AGE,
+    FORM_SECTIONS,
+    SECTIONS,
+    SETTLEMENT_REQUIRED,
+    check_personal,
+    check_settlement,
+    clean,
+    common_problems,
+)
+from core.eligibility import EligibilityService, local_today
 from core.errors import DomainError, ErrorCode
-from core.facts import age_on
+from core.facts import Outcome, age_on
 from core.hookspecs import Problem
-from core.materials import ADDRESS_TYPES, HOUSEHOLD_REGISTER, ID_CARD, RELATIONSHIPS
+from core.materials import RELATIONSHIPS
 from core.models import (
     Application,
     Employer,
@@ -39,45 +50,27 @@ from core.models import (
 from core.policy import EffectiveCondition, PolicyService, PolicyView
 from core.shared_data import SharedDataSource
 from core.states import State
-from core.validation import birth_date_of, normalise_id_number, normalise_mobile
+from core.validation import birth_date_of, normalise_id_number
 from core.verifications import FaceVerificationService
 
-SECTIONS: dict[str, str] = {
-    "qualification": "入户资格",
-    "personal": "个人信息",
-    "settlement": "入户信息",
-    "family": "随迁人员",
-    "supplementary": "补充材料",
-}
-# Sections saved as a form; family members are rows of their own.
-FORM_SECTIONS = ("qualification", "personal", "settlement", "supplementary")
+__all__ = [
+    "EDITABLE_STATES",
+    "FORM_SECTIONS",
+    "SECTIONS",
+    "SETTLEMENT_REQUIRED",
+    "Dossier",
+    "DossierService",
+    "SubmissionFollowUp",
+]
 
-PERSONAL_REQUIRED = {
-    "gender": "性别",
-    "ethnicity": "民族",
-    "household_register_address": "户籍地址",
-    "employer_id": "引进单位",
-}
-SETTLEMENT_REQUIRED = {"address_type": "落户地址类型", "district": "落户区", "address": "落户地址"}
-ADULT_AGE = 18
+# Where the applicant may still change the dossier and submit it.
+EDITABLE_STATES: frozenset[State] = frozenset({State.DRAFT})
 
 
-def _text(value: Any) -> str:
-    """Keep every character (rare ones included) but in one Unicode form."""
-    return unicodedata.normalize("NFC", str(value)).strip()
+class SubmissionFollowUp(Protocol):
+    """What the review lifecycle does once a submission committed (timers, news, fast track)."""
 
-
-def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
-    cleaned: dict[str, Any] = {}
-    for key, value in values.items():
-        if not isinstance(key, str) or not key.isidentifier():
-            raise DomainError(ErrorCode.INVALID_INPUT, f"字段名 {key!r} 无效", field="values")
-        if isinstance(value, str):
-            value = _text(value)
-        elif value is not None and not isinstance(value, int | float | bool | list | dict):
-            raise DomainError(ErrorCode.INVALID_INPUT, f"字段 {key} 的值无效", field=key)
-        cleaned[key] = value
-    return cleaned
+    async def after_submit(self, actor: Actor, application: Application) -> Application: ...
 
 
 @dataclass(frozen=True)
@@ -95,8 +88,8 @@ class Dossier:
         return dict(stored.get("values") or {})
 
     def saved(self, section: str) -> bool:
-        if section == "family":
-            return "family" in self.application.sections
+        if section == "family" and self.members:
+            return True  # each member is saved on its own ("提交")
         return section in self.application.sections
 
     def applicant_kinds(self) -> frozenset[str]:
@@ -108,6 +101,14 @@ class Dossier:
             for m in self.materials
             if m.family_member_id == member.id  # type: ignore[attr-defined]
         )
+
+
+def _numbers(given: Mapping[str, str] | None) -> dict[str, str]:
+    return {
+        str(k).strip(): str(v).strip().upper()
+        for k, v in (given or {}).items()
+        if str(v or "").strip()
+    }
 
 
 class DossierService:
@@ -122,6 +123,10 @@ class DossierService:
         self.clock = clock
         self.faces = faces
         self.shared_data = shared_data
+        # 重新获取 reads and judges shared data exactly as the one-click test does.
+        self.eligibility = EligibilityService(policy, faces, shared_data, clock)
+        # Set by core.services once the lifecycle exists (it needs this service first).
+        self.lifecycle: SubmissionFollowUp | None = None
 
     # Reading ------------------------------------------------------------------------
 
@@ -146,44 +151,54 @@ class DossierService:
         return Dossier(application, condition, applicant, list(members), list(materials))
 
     def _editable(self, application: Application) -> None:
-        if application.state != State.DRAFT:
+        if application.state not in EDITABLE_STATES:
             raise DomainError(
                 ErrorCode.APPLICATION_NOT_EDITABLE,
                 "申报已提交，不能修改；如需修改请先撤回或按审核意见重新申报",
             )
+
+    async def touch(self, application_id: int) -> None:
+        """Record that the dossier changed, so a submission judging an older read fails."""
+        await Application.filter(id=application_id).update(version=F("version") + 1)
+
+    async def _store_section(
+        self, application: Application, section: str, values: dict[str, Any], **extra: Any
+    ) -> Application:
+        sections = dict(application.sections)
+        entry: dict[str, Any] = {"values": values, "savedAt": self.clock.now().isoformat()}
+        if "source" in extra:
+            entry["source"] = extra.pop("source")
+        sections[section] = entry
+        updated = await Application.filter(
+            id=application.id, state__in=list(EDITABLE_STATES)
+        ).update(sections=sections, version=F("version") + 1, **extra)
+        if not updated:
+            raise DomainError(ErrorCode.APPLICATION_NOT_EDITABLE, "申报已提交，不能修改")
+        await application.refresh_from_db()
+        return application
 
     # Sections -----------------------------------------------------------------------
 
     async def save_section(
         self, actor: Actor, application_id: str | int, section: str, values: Mapping[str, Any]
     ) -> Application:
-        """保存: store a section as typed; malformed values are refused, gaps are allowed."""
+        """保存 (and 修订): store a section as typed; malformed values are refused, gaps kept."""
         if section not in FORM_SECTIONS:
             raise DomainError(ErrorCode.INVALID_INPUT, f"没有 {section} 部分", field="section")
         application = await self.own_application(actor, application_id)
         self._editable(application)
-        cleaned = _clean(values)
+        cleaned = clean(values)
         if section == "personal":
-            cleaned = await _check_personal(cleaned)
+            cleaned = await check_personal(cleaned)
         elif section == "settlement":
-            cleaned = _check_settlement(cleaned)
-        sections = dict(application.sections)
-        sections[section] = {"values": cleaned, "savedAt": self.clock.now().isoformat()}
-        await Application.filter(id=application.id).update(
-            sections=sections, version=F("version") + 1
-        )
-        await application.refresh_from_db()
-        return application
+            cleaned = check_settlement(cleaned)
+        return await self._store_section(application, section, cleaned, source="applicant")
 
     async def confirm_family(self, actor: Actor, application_id: str | int) -> Application:
         """下一步 on the family section, also when nobody moves with the applicant."""
         application = await self.own_application(actor, application_id)
         self._editable(application)
-        sections = dict(application.sections)
-        sections["family"] = {"values": {}, "savedAt": self.clock.now().isoformat()}
-        await Application.filter(id=application.id).update(sections=sections)
-        await application.refresh_from_db()
-        return application
+        return await self._store_section(application, "family", {})
 
     async def refetch_qualification(
         self,
@@ -191,9 +206,16 @@ class DossierService:
         application_id: str | int,
         verification_id: str,
         *,
+        certificate_numbers: Mapping[str, str] | None = None,
         request: audit.RequestInfo | None = None,
     ) -> Application:
-        """重新获取: replace the qualification section with the shared database's record."""
+        """重新获取: replace the qualification section with the shared database's record.
+
+        Reading shared data needs a fresh face verification of the applicant, used up
+        here. Certificate numbers typed now (学历/学位证书编号) are added to those of the
+        one-click test. When the shared data proves the condition, no certificate upload
+        is asked for any more (fast track); when it no longer does, uploads are asked again.
+        """
         application = await self.own_application(actor, application_id)
         self._editable(application)
         dossier = await self.load(application)
@@ -207,16 +229,10 @@ class DossierService:
         await self.faces.consume(verification_id, "shared_data")
         view = await self.policy.view(await application.policy_year)  # type: ignore[arg-type]
         analysis = await application.analysis  # type: ignore[misc]
-        numbers = dict(analysis.certificate_numbers) if analysis else {}
-        found = None
-        for pending in view.hook("read_shared_data")(
-            source=self.shared_data,
-            id_number=dossier.applicant.id_number,
-            certificate_numbers=numbers,
-        ):
-            facts = await pending
-            if facts.category_id == application.category_id:
-                found = facts
+        numbers = _numbers(analysis.certificate_numbers if analysis else None)
+        numbers.update(_numbers(certificate_numbers))
+        on = local_today(self.clock)
+        facts = await self.eligibility.person_facts(view, dossier.applicant, numbers, on)
         await audit.record(
             "shared_data.read",
             actor_id=actor.user_id,
@@ -225,35 +241,38 @@ class DossierService:
             reason="重新获取：入户资格",
             request=request,
         )
-        values = None
-        if found is not None and found.found:
-            values = view.hook("qualification_from_shared_data")(
-                condition=dossier.condition, facts=found.facts
-            )
+        values = view.hook("qualification_from_shared_data")(
+            condition=dossier.condition, facts=facts.facts_of(application.category_id)
+        )
         if not values:
             raise DomainError(
-                ErrorCode.NOT_FOUND,
+                ErrorCode.NO_SHARED_DATA,
                 "政府共享数据库中没有该入户条件的相关记录，请上传证明材料并手动填写",
             )
-        sections = dict(application.sections)
-        sections["qualification"] = {
-            "values": _clean(values),
-            "savedAt": self.clock.now().isoformat(),
-            "source": "shared_data",
-        }
-        await Application.filter(id=application.id).update(sections=sections)
-        await application.refresh_from_db()
-        return application
+        results, _ = self.eligibility.evaluate(view, facts, on)
+        proven = any(
+            r["categoryId"] == application.category_id
+            and r["conditionId"] == application.condition_id
+            and r["outcome"] == Outcome.MET.value
+            and r["provenBySharedData"]
+            for r in results
+        )
+        return await self._store_section(
+            application, "qualification", clean(values), source="shared_data", fast_track=proven
+        )
 
     # Family members (随迁人员) -------------------------------------------------------
 
     async def add_family_member(
         self, actor: Actor, application_id: str | int, values: Mapping[str, Any]
     ) -> FamilyMember:
+        """新增随迁人员: a spouse or a child under 18."""
         application = await self.own_application(actor, application_id)
         self._editable(application)
         fields = await self._member_fields(application, values, member_id=None)
-        return await FamilyMember.create(application_id=application.id, **fields)
+        member = await FamilyMember.create(application_id=application.id, **fields)
+        await self.touch(application.id)
+        return member
 
     async def update_family_member(
         self, actor: Actor, member_id: str | int, values: Mapping[str, Any]
@@ -263,6 +282,7 @@ class DossierService:
         self._editable(application)
         fields = await self._member_fields(application, values, member_id=member.id)
         await FamilyMember.filter(id=member.id).update(**fields)
+        await self.touch(application.id)
         await member.refresh_from_db()
         return member
 
@@ -273,6 +293,8 @@ class DossierService:
         # The member's materials go with them (cascade); their stored files stay, being
         # content-addressed and possibly shared.
         await member.delete()
+        await self.touch(application.id)
+        await application.refresh_from_db()
         return application
 
     async def _own_member(self, actor: Actor, member_id: str | int) -> FamilyMember:
@@ -289,11 +311,13 @@ class DossierService:
     async def _member_fields(
         self, application: Application, values: Mapping[str, Any], *, member_id: int | None
     ) -> dict[str, Any]:
-        cleaned = _clean(values)
+        cleaned = clean(values)
         relationship = cleaned.pop("relationship", None)
         if relationship not in RELATIONSHIPS:
             raise DomainError(
-                ErrorCode.INVALID_INPUT, "与申办人关系应为配偶或子女", field="relationship"
+                ErrorCode.INVALID_INPUT,
+                "与申办人关系应为 spouse（配偶）或 child（未满18周岁子女）",
+                field="relationship",
             )
         name = cleaned.pop("real_name", None) or ""
         if not name:
@@ -308,10 +332,18 @@ class DossierService:
         if await others.filter(id_number=id_number).exists():
             raise DomainError(ErrorCode.INVALID_INPUT, "该随迁人员已添加", field="idNumber")
         if relationship == "spouse" and await others.filter(relationship="spouse").exists():
-            raise DomainError(ErrorCode.INVALID_INPUT, "只能添加一名配偶", field="relationship")
+            raise DomainError(
+                ErrorCode.FAMILY_MEMBER_NOT_ELIGIBLE, "只能添加一名配偶", field="relationship"
+            )
         birth = birth_date_of(id_number)
-        if relationship == "child" and age_on(birth, local_today(self.clock)) >= ADULT_AGE:
-            raise DomainError(ErrorCode.INVALID_INPUT, "随迁子女须未满 18 周岁", field="idNumber")
+        on = local_today(self.clock)
+        if relationship == "child" and age_on(birth, on) >= ADULT_AGE:
+            raise DomainError(
+                ErrorCode.FAMILY_MEMBER_NOT_ELIGIBLE,
+                f"随迁子女须未满 {ADULT_AGE} 周岁"
+                f"（{on.isoformat()} 时已满 {age_on(birth, on)} 周岁）",
+                field="idNumber",
+            )
         return {
             "relationship": relationship,
             "real_name": name,
@@ -323,42 +355,22 @@ class DossierService:
     # What is missing ----------------------------------------------------------------
 
     def problems(self, dossier: Dossier, view: PolicyView, on: date) -> list[Problem]:
-        return [
-            *self._qualification_problems(dossier, view, on),
-            *_personal_problems(dossier),
-            *_settlement_problems(dossier),
-            *_family_problems(dossier, on),
-        ]
-
-    def _qualification_problems(
-        self, dossier: Dossier, view: PolicyView, on: date
-    ) -> list[Problem]:
-        problems: list[Problem] = []
-        if not dossier.saved("qualification"):
-            problems.append(Problem("qualification", "REQUIRED", "请填写并保存入户资格信息"))
-        kinds = dossier.applicant_kinds()
-        proven = dossier.application.fast_track
-        if not proven:
-            for material in dossier.condition.spec.materials:
-                if material.required and material.kind not in kinds:
-                    problems.append(
-                        Problem(
-                            "qualification",
-                            "MATERIAL_MISSING",
-                            f"请上传{material.label}",
-                            material.kind,
-                        )
-                    )
-        found = view.hook("validate_qualification")(
+        """Every problem, section by section in the dossier's order."""
+        found: list[Problem] | None = view.hook("validate_qualification")(
             condition=dossier.condition,
             values=dossier.values("qualification"),
             birth_date=birth_date_of(dossier.applicant.id_number),
             on=on,
-            material_kinds=kinds,
-            proven_by_shared_data=proven,
+            material_kinds=dossier.applicant_kinds(),
+            proven_by_shared_data=dossier.application.fast_track,
         )
-        problems.extend(found or [])
-        return problems
+        problems = list(found or [])
+        if found is None and not dossier.saved("qualification"):
+            # A category without checks of its own still needs the section saved.
+            problems.append(Problem("qualification", "REQUIRED", "请填写并保存入户资格信息"))
+        problems += common_problems(dossier, on)
+        order = list(SECTIONS)
+        return sorted(problems, key=lambda p: order.index(p.section))
 
     # Submission ---------------------------------------------------------------------
 
@@ -371,10 +383,9 @@ class DossierService:
     ) -> Application:
         """提交审核: validate everything, snapshot the year's parameters, submit once."""
         application = await self.own_application(actor, application_id)
-        if application.state != State.DRAFT:
-            if application.submitted_at is not None:
-                return application  # a retry or a second click: already submitted
-            self._editable(application)
+        if application.state not in EDITABLE_STATES and application.submitted_at is not None:
+            return application  # a retry or a second click: already submitted
+        self._editable(application)
         dossier = await self.load(application)
         view = await self.policy.current_view()
         if application.policy_year_id != view.policy_year_id:  # type: ignore[attr-defined]
@@ -387,11 +398,11 @@ class DossierService:
         if problems:
             raise DomainError(
                 ErrorCode.DOSSIER_INCOMPLETE,
-                f"还有 {len(problems)} 项需要补充或修改",
-                details={"problems": [_problem_json(p) for p in problems]},
+                f"还有 {len(problems)} 项需要补充或修改，请按信息确认页的提示修订",
+                details={"problems": [problem_json(p) for p in problems]},
             )
-        settlement = dossier.values("settlement")
-        first = await _first_state(dossier)
+        personal = dossier.values("personal")
+        first = await _first_state(personal.get("employer_id"))
         now = self.clock.now()
         snapshot = {
             "year": view.year,
@@ -401,23 +412,29 @@ class DossierService:
             "title": condition.spec.title,
             "parameters": dict(condition.parameters),
             "judgedOn": on.isoformat(),
+            "fastTrack": application.fast_track,
         }
         async with in_transaction():
+            # Optimistic lock: only the version that was judged moves on.
             moved = await Application.filter(
-                id=application.id, state=State.DRAFT, version=application.version
+                id=application.id, state=application.state, version=application.version
             ).update(
                 state=first,
                 version=application.version + 1,
                 submitted_at=now,
-                district=settlement.get("district"),
+                state_changed_at=now,
+                district=dossier.values("settlement").get("district"),
+                employer_id=personal.get("employer_id"),
                 parameters_snapshot=snapshot,
             )
             if moved:
                 await ReviewEvent.create(
                     application_id=application.id,
                     actor_id=actor.user_id,
+                    actor_role="applicant",
+                    actor_label="申办人",
                     action="submit",
-                    from_state=State.DRAFT,
+                    from_state=application.state,
                     to_state=first,
                 )
                 await audit.record(
@@ -428,9 +445,13 @@ class DossierService:
                     request=request,
                 )
         await application.refresh_from_db()
-        if not moved and application.state == State.DRAFT:
+        if not moved:
+            if application.state not in EDITABLE_STATES and application.submitted_at is not None:
+                return application  # the other click won: same submission
             # Edited between our read and our write: nothing was submitted.
             raise DomainError(ErrorCode.CONFLICT, "申报刚被修改，请确认后重新提交")
+        if self.lifecycle is not None:
+            application = await self.lifecycle.after_submit(actor, application)
         return application
 
 
@@ -443,121 +464,19 @@ def _condition(view: PolicyView, application: Application) -> EffectiveCondition
     raise DomainError(ErrorCode.UNKNOWN_CONDITION, "申报的入户条件已不存在")
 
 
-def _problem_json(problem: Problem) -> dict[str, Any]:
+def problem_json(problem: Problem) -> dict[str, Any]:
     return {
         "section": problem.section,
         "code": problem.code,
         "message": problem.message,
         "field": problem.field,
+        "materialKind": problem.material_kind,
+        "familyMemberId": problem.family_member_id,
     }
 
 
-async def _check_personal(values: dict[str, Any]) -> dict[str, Any]:
-    if values.get("gender") not in (None, "", "男", "女"):
-        raise DomainError(ErrorCode.INVALID_INPUT, "性别应为男或女", field="gender")
-    if values.get("mobile"):
-        values["mobile"] = normalise_mobile(str(values["mobile"]))
-    if values.get("employer_id") not in (None, ""):
-        try:
-            employer_id = int(values["employer_id"])
-        except (TypeError, ValueError) as exc:
-            raise DomainError(ErrorCode.INVALID_INPUT, "引进单位无效", field="employerId") from exc
-        if not await Employer.filter(id=employer_id).exists():
-            raise DomainError(
-                ErrorCode.INVALID_INPUT,
-                "请通过搜索选择引进单位，不支持手动录入",
-                field="employerId",
-            )
-        values["employer_id"] = employer_id
-    return values
-
-
-def _check_settlement(values: dict[str, Any]) -> dict[str, Any]:
-    kind = values.get("address_type")
-    if kind not in (None, "") and kind not in ADDRESS_TYPES:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            "落户地址类型应为本人产权房、直系亲属产权房或单位集体户",
-            field="addressType",
-        )
-    district = values.get("district")
-    if district not in (None, "") and district not in DISTRICTS:
-        raise DomainError(ErrorCode.INVALID_INPUT, f"{district} 不是广州市的区", field="district")
-    return values
-
-
-def _personal_problems(dossier: Dossier) -> list[Problem]:
-    values = dossier.values("personal")
-    problems = [
-        Problem("personal", "REQUIRED", f"请填写{label}", name)
-        for name, label in PERSONAL_REQUIRED.items()
-        if values.get(name) in (None, "")
-    ]
-    kinds = dossier.applicant_kinds()
-    for material in (ID_CARD, HOUSEHOLD_REGISTER):
-        if material.kind not in kinds:
-            problems.append(
-                Problem("personal", "MATERIAL_MISSING", f"请上传{material.label}", material.kind)
-            )
-    return problems
-
-
-def _settlement_problems(dossier: Dossier) -> list[Problem]:
-    values = dossier.values("settlement")
-    problems = [
-        Problem("settlement", "REQUIRED", f"请填写{label}", name)
-        for name, label in SETTLEMENT_REQUIRED.items()
-        if values.get(name) in (None, "")
-    ]
-    kind = values.get("address_type")
-    if kind in ADDRESS_TYPES:
-        kinds = dossier.applicant_kinds()
-        for material in ADDRESS_TYPES[kind][1]:
-            if material.kind not in kinds:
-                problems.append(
-                    Problem(
-                        "settlement", "MATERIAL_MISSING", f"请上传{material.label}", material.kind
-                    )
-                )
-    return problems
-
-
-def _family_problems(dossier: Dossier, on: date) -> list[Problem]:
-    problems = []
-    if not dossier.saved("family") and not dossier.members:
-        problems.append(Problem("family", "REQUIRED", "请确认随迁人员（无随迁人员时点击下一步）"))
-    for member in dossier.members:
-        needed = RELATIONSHIPS[member.relationship][1]
-        if (
-            member.relationship == "child"
-            and member.birth_date
-            and age_on(member.birth_date, on) >= ADULT_AGE
-        ):
-            problems.append(
-                Problem(
-                    "family",
-                    "NOT_ELIGIBLE",
-                    f"{member.real_name}已满 18 周岁，不能随迁",
-                    f"member:{member.id}",
-                )
-            )
-        kinds = dossier.member_kinds(member)
-        for material in needed:
-            if material.kind not in kinds:
-                problems.append(
-                    Problem(
-                        "family",
-                        "MATERIAL_MISSING",
-                        f"请上传{member.real_name}的{material.label}",
-                        f"member:{member.id}:{material.kind}",
-                    )
-                )
-    return problems
-
-
-async def _first_state(dossier: Dossier) -> State:
+async def _first_state(employer_id: Any) -> State:
     """Municipal institutions' and state-owned enterprises' employees go to their employer first."""
-    employer_id = dossier.values("personal").get("employer_id")
     employer = await Employer.get_or_none(id=employer_id) if employer_id else None
     if employer is not None and EmployerNature(employer.nature).reviews_applications:
         return State.EMPLOYER_REVIEW

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from core import hookspec
@@ -110,7 +110,9 @@ class Problem:
     section: str
     code: str  # REQUIRED | INVALID | MATERIAL_MISSING | NOT_ELIGIBLE
     message: str
-    field: str | None = None
+    field: str | None = None  # the key in the section's values at fault
+    material_kind: str | None = None  # MATERIAL_MISSING: the kind to upload
+    family_member_id: int | None = None  # a family member's problem: whose
 
 
 @hookspec(firstresult=True)
@@ -130,7 +132,7 @@ def validate_qualification(
     uploaded for the applicant; core already asks for every material marked required,
     so check only choices such as "a diploma or a degree certificate". When
     ``proven_by_shared_data``, no certificate upload is asked for. Use
-    ``section="qualification"``.
+    ``section="qualification"``; ``core.qualification.QualificationForm`` helps.
     """
 
 
@@ -141,7 +143,8 @@ def qualification_from_shared_data(
     """重新获取: the qualification section's values from this category's shared-data facts.
 
     ``facts`` is what this plugin's ``read_shared_data`` returned. ``None`` for a
-    condition of another category.
+    condition of another category, ``{}`` when the facts hold no record to fill it from.
+    Prefer the records that meet ``condition``; the values replace the section's.
     """
 
 
@@ -150,4 +153,47 @@ def register_ocr_mappings() -> Mapping[str, Any]:
     """OCR field mappings for the material kinds this plugin owns: ``{kind: KindMapping}``.
 
     Called once at start-up; a kind mapped twice stops the start.
+    """
+
+
+# The review lifecycle ----------------------------------------------------------------
+
+
+@hookspec
+def application_transitioned(
+    application_id: int,
+    category_id: str,
+    condition_id: str,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    actor_role: str,
+    opinion: str | None,
+    at: datetime,
+) -> Awaitable[None] | None:
+    """An application moved from ``from_state`` to ``to_state`` by ``action``.
+
+    Called for every registered plugin after the transition committed (a failing
+    implementation is logged and cannot undo it): check ``category_id`` and return
+    ``None`` for another category's application. ``action`` and the states are the
+    values in ``core/lifecycle_rules.py``; ``actor_role`` is ``applicant``,
+    ``employer_admin``, ``reviewer`` or ``system``. May return an awaitable.
+    """
+
+
+@hookspec
+def check_approval(
+    condition: EffectiveCondition,
+    application_id: int,
+    values: Mapping[str, Any],
+    fast_track: bool,
+    on: date,
+) -> list[Problem] | Awaitable[list[Problem]] | None:
+    """Problems that keep an application of ``condition`` from being approved.
+
+    Called before a district reviewer approves (and before the fast track approves at
+    submission) for every registered plugin; return ``None`` or an empty list for
+    another category's condition. ``values`` are the qualification section's values,
+    ``on`` the day of approval. Any problem blocks the approval with
+    ``APPROVAL_BLOCKED``, its message shown to the reviewer. May return an awaitable.
     """

@@ -10,13 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.accounts import AccountService
+from core.cards import CardService
 from core.clock import Clock
 from core.dossier import DossierService
 from core.eligibility import EligibilityService
+from core.employer_admins import EmployerAdminService
+from core.employers import EmployerDirectory
+from core.events import EventBroker, default_broker
 from core.face import FaceProvider, SimulatedFaceProvider
+from core.jobs import JobQueue
+from core.lifecycle import LifecycleService
 from core.plugins import PluginRegistry
 from core.policy import PolicyService
 from core.policy_admin import PolicyAdmin
+from core.reference_requests import ReferenceRequests
+from core.schools import SchoolCatalogue
 from core.settings import Settings
 from core.shared_data import DatabaseSharedData, SharedDataSource
 from core.sms import LogSmsGateway, SmsGateway, SmsOutbox
@@ -41,6 +49,17 @@ class Services:
     dossier: DossierService
     storage: FileStorage
     materials: MaterialService
+    # Durable timers (core/jobs.py), household-registration cards, state-change events.
+    jobs: JobQueue
+    cards: CardService
+    events: EventBroker
+    # The review lifecycle: transitions, their history, timers and notifications.
+    lifecycle: LifecycleService
+    employer_admins: EmployerAdminService
+    # Employers, schools and majors, and the requests to add or rename them.
+    reference_requests: ReferenceRequests
+    employers: EmployerDirectory
+    schools: SchoolCatalogue
 
 
 def build_services(
@@ -52,6 +71,7 @@ def build_services(
     sms_gateway: SmsGateway | None = None,
     shared_data: SharedDataSource | None = None,
     storage: FileStorage | None = None,
+    events: EventBroker | None = None,
 ) -> Services:
     clock = clock or Clock()
     face_provider = face_provider or SimulatedFaceProvider(settings.face_verification_secret)
@@ -61,6 +81,13 @@ def build_services(
     shared_data = shared_data or DatabaseSharedData()
     storage = storage or LocalFileStorage(settings.storage_dir)
     dossier = DossierService(policy, clock, faces, shared_data)
+    jobs = JobQueue(clock)
+    cards = CardService(settings, clock, storage, dossier)
+    events = events or default_broker
+    lifecycle = LifecycleService(registry, policy, clock, outbox, jobs, cards, events)
+    lifecycle.register_jobs()
+    dossier.lifecycle = lifecycle
+    reference_requests = ReferenceRequests(settings, clock, storage, outbox)
     return Services(
         settings=settings,
         clock=clock,
@@ -76,4 +103,12 @@ def build_services(
         dossier=dossier,
         storage=storage,
         materials=MaterialService(settings, registry, dossier, storage),
+        jobs=jobs,
+        cards=cards,
+        events=events,
+        lifecycle=lifecycle,
+        employer_admins=EmployerAdminService(clock, outbox),
+        reference_requests=reference_requests,
+        employers=EmployerDirectory(reference_requests),
+        schools=SchoolCatalogue(reference_requests),
     )

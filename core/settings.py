@@ -71,14 +71,52 @@ class Settings(BaseSettings):
     ocr_threads_per_worker: int = 1
     ocr_max_pending: int = 32
 
-    # GraphQL surface.
-    graphiql: bool | None = None  # None: on in development, off in production
+    # Durable timers (core/jobs.py): how often each server process runs due jobs;
+    # 0 turns the background runner off (``talent jobs run`` still runs them).
+    jobs_poll_seconds: float = 30.0
+
+    # The household-registration card (入户卡): days it stays valid after issue.
+    card_valid_days: int = 180
+
+    # GraphQL surface. None: on in development, off in production.
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    field_suggestions: bool | None = None  # "Did you mean ...?" in validation errors
+
+    # Query limits, checked at validation before any resolver runs (schema/limits.py).
+    query_max_depth: int = 10
+    query_max_aliases: int = 15
+    query_max_tokens: int = 2000
+    # Estimated cost: the objects a query may return. A list's size is its ``first``
+    # argument, the largest page (core/paging.py) for a variable, or the default size
+    # for a list without one (categories, a dossier's materials: short lists).
+    query_max_cost: int = 25_000
+    query_default_list_size: int = 10
+    query_max_list_size: int = 50
+
+    # Request bodies, counted as they stream in (core/limits.py). A multipart upload
+    # may carry ``max_upload_files`` files of ``max_upload_bytes`` each.
+    max_request_bytes: int = 1024 * 1024
+    max_upload_files: int = 5
+
+    # Observability: log lines as JSON objects or as text; GET /metrics on or off.
+    log_format: Literal["text", "json"] = "text"
+    metrics_enabled: bool = True
+
+    def _by_profile(self, value: bool | None) -> bool:
+        return self.profile == "development" if value is None else value
 
     @property
     def graphiql_enabled(self) -> bool:
-        if self.graphiql is not None:
-            return self.graphiql
-        return self.profile == "development"
+        return self._by_profile(self.graphiql)
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self._by_profile(self.introspection)
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        return self._by_profile(self.field_suggestions)
 
     @classmethod
     def settings_customise_sources(

@@ -37,12 +37,23 @@ CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 
 def collect_ocr_mappings(registry: PluginRegistry) -> dict[str, KindMapping]:
+    """Core's field mappings and every plugin's, checked once at start-up.
+
+    A kind mapped twice, a mapping filed under another kind's name, or a mapping for
+    a kind no material requirement declares (uploads of it are refused, so it could
+    never run) stops the start instead of surprising an applicant later.
+    """
     mappings: dict[str, KindMapping] = dict(CORE_OCR_MAPPINGS)
     for contributed in registry.plugin_manager.hook.register_ocr_mappings():
         for kind, mapping in (contributed or {}).items():
+            if not isinstance(mapping, KindMapping) or mapping.kind != kind:
+                raise PluginConflictError(f"OCR mapping filed under {kind!r} is not for {kind!r}")
             if kind in mappings:
                 raise PluginConflictError(f"OCR mapping for {kind!r} is registered twice")
             mappings[kind] = mapping
+    unknown = sorted(set(mappings) - set(material_kinds(registry)))
+    if unknown:
+        raise PluginConflictError(f"OCR mappings for undeclared material kinds: {unknown}")
     return mappings
 
 
@@ -232,18 +243,29 @@ class MaterialService:
             job.cancel()
             raise
         except Exception:
-            logger.exception("Recognition of material %s failed", material_id)
-            await Material.filter(id=material_id, ocr_status="queued").update(ocr_status="failed")
+            if self._release(material_id, job):
+                logger.exception("Recognition of material %s failed", material_id)
+                await Material.filter(id=material_id, ocr_status="queued").update(
+                    ocr_status="failed"
+                )
             return
-        finally:
-            self._jobs.pop(material_id, None)
-        # Only a material still waiting for this job takes its result: a cancelled or
-        # re-rotated one has moved on.
+        # A job that was already running cannot be stopped: when the photo was turned,
+        # recognised again or 取消识别 was chosen meanwhile, its result is stale and a
+        # newer job (or nobody) owns the material's fields now.
+        if not self._release(material_id, job):
+            return
         await Material.filter(id=material_id, ocr_status="queued").update(
             ocr_status="done",
             ocr_fields=_fields_json(result),
             suggested_rotation=result.rotation,
         )
+
+    def _release(self, material_id: int, job: OcrJob) -> bool:
+        """Forget ``job`` if it is still the material's current one; say whether it was."""
+        if self._jobs.get(material_id) is not job:
+            return False
+        del self._jobs[material_id]
+        return True
 
     def progress(self, material: Material) -> tuple[str, int | None]:
         """The recognition's state and, while queued, how many photos are ahead."""

@@ -1,52 +1,72 @@
-"""Applications and their dossier: sections, family members, confirmation, submission."""
+"""Applications and their dossier (填报): sections, family members, confirmation, submission."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from core.dossier import SECTIONS, Dossier
+from core.dossier_checks import DIRECT_RELATIVES, checklist, section_of_material
 from core.eligibility import local_today
 from core.errors import DomainError, ErrorCode
 from core.hookspecs import Problem as ProblemRow
-from core.materials import RELATIONSHIPS
+from core.materials import ADDRESS_TYPES, RELATIONSHIPS
 from core.models import Application as ApplicationRow
 from core.models import FamilyMember as FamilyMemberRow
 from core.states import LABELS, State
 from schema.context import Info
 from schema.errors import OperationError, attempt
 from schema.materials import Material
+from schema.policy import Condition, MaterialRequirement
+from schema.progress import ApplicationProgress  # the lifecycle's fields (H-lifecycle)
+
+if TYPE_CHECKING:
+    from schema.eligibility import CertificateNumberInput
 
 
 @strawberry.enum(description="The five sections of an application.")
 class DossierSection(enum.Enum):
-    QUALIFICATION = "qualification"
-    PERSONAL = "personal"
-    SETTLEMENT = "settlement"
-    FAMILY = "family"
-    SUPPLEMENTARY = "supplementary"
+    QUALIFICATION = "qualification"  # 入户资格
+    PERSONAL = "personal"  # 个人信息
+    SETTLEMENT = "settlement"  # 入户信息
+    FAMILY = "family"  # 随迁人员
+    SUPPLEMENTARY = "supplementary"  # 补充材料
 
 
 @strawberry.type(description="Something still missing or wrong before submission.")
 class Problem:
     section: DossierSection
-    code: str
+    code: str = strawberry.field(description="REQUIRED | INVALID | MATERIAL_MISSING | NOT_ELIGIBLE")
     message: str
-    field: str | None
+    field: str | None = strawberry.field(description="The key in the section's values at fault.")
+    material_kind: str | None = strawberry.field(
+        description="MATERIAL_MISSING: the kind to upload."
+    )
+    family_member_id: strawberry.ID | None = strawberry.field(
+        description="Set when the problem is a family member's."
+    )
 
     @classmethod
     def of(cls, p: ProblemRow) -> Problem:
-        return cls(section=DossierSection(p.section), code=p.code, message=p.message, field=p.field)
+        member = p.family_member_id
+        return cls(
+            section=DossierSection(p.section),
+            code=p.code,
+            message=p.message,
+            field=p.field,
+            material_kind=p.material_kind,
+            family_member_id=strawberry.ID(str(member)) if member is not None else None,
+        )
 
 
 @strawberry.type(description="An accompanying family member (随迁人员).")
 class FamilyMember:
     id: strawberry.ID
-    relationship: str
+    relationship: str = strawberry.field(description="spouse | child")
     relationship_label: str
     real_name: str
     id_number: str
@@ -55,8 +75,7 @@ class FamilyMember:
 
     @strawberry.field
     async def materials(self, info: Info) -> list[Material]:
-        application_id = self._application_id
-        rows = await info.context.loaders.materials.load(application_id)
+        rows = await info.context.loaders.materials.load(self._application_id)
         return [Material.of(m) for m in rows if str(m.family_member_id) == self.id]  # type: ignore[attr-defined]
 
     _application_id: strawberry.Private[int]
@@ -76,16 +95,18 @@ class FamilyMember:
 
 
 @strawberry.type(description="An application (申报).")
-class Application:
+class Application(ApplicationProgress):  # + timeline, allowedActions, publicity, card
     id: strawberry.ID
     state: str
     state_label: str = strawberry.field(description="The state in words, as the applicant sees it.")
     category_id: str
     condition_id: str
-    fast_track: bool = strawberry.field(description="智能审批: shared data proved the condition.")
+    fast_track: bool = strawberry.field(
+        description="智能审批: shared data proved the condition; no certificate upload asked."
+    )
     district: str | None
     parameters_snapshot: JSON | None = strawberry.field(
-        description="The policy year's parameters the application was judged under."
+        description="The policy year's parameters the application was judged under at submission."
     )
     created_at: datetime
     updated_at: datetime
@@ -125,13 +146,25 @@ class Application:
         )
 
 
+@strawberry.type(description="One material a section asks for, and whether it was uploaded.")
+class MaterialCheck:
+    requirement: MaterialRequirement
+    provided: bool
+    family_member_id: strawberry.ID | None
+
+
 @strawberry.type(description="One section on the confirmation page (信息确认).")
 class SectionReport:
     section: DossierSection
     title: str
     saved: bool
+    saved_at: datetime | None
+    source: str | None = strawberry.field(
+        description="applicant (typed or recognised) | shared_data (重新获取)"
+    )
     values: JSON
     materials: list[Material]
+    checklist: list[MaterialCheck]
     problems: list[Problem]
 
     @strawberry.field
@@ -142,6 +175,7 @@ class SectionReport:
 @strawberry.type(description="信息确认: everything about to be submitted, and what is missing.")
 class Confirmation:
     application: Application
+    condition: Condition
     condition_title: str
     sections: list[SectionReport]
     family_members: list[FamilyMember]
@@ -152,13 +186,24 @@ class Confirmation:
         return not self.problems and self.application.state == State.DRAFT
 
 
+@strawberry.type(description="A settlement address type (落户地址类型) and the evidence it needs.")
+class SettlementAddressType:
+    id: str
+    label: str
+    materials: list[MaterialRequirement]
+    relationships: list[str] = strawberry.field(
+        description="For relative_property: the direct relatives accepted as the owner."
+    )
+
+
 @strawberry.input
 class FamilyMemberInput:
     relationship: str = strawberry.field(description="spouse | child (under 18)")
     real_name: str
     id_number: str
     details: JSON | None = strawberry.field(
-        default=None, description="Other fields: household register address, occupation..."
+        default=None,
+        description="Other fields: gender, ethnicity, household_register_address, ...",
     )
 
 
@@ -171,23 +216,46 @@ FamilyMemberResult = Annotated[
 ]
 
 
+def _saved_at(dossier: Dossier, name: str) -> datetime | None:
+    stored = dossier.application.sections.get(name) or {}
+    return datetime.fromisoformat(stored["savedAt"]) if stored.get("savedAt") else None
+
+
 async def _confirmation(info: Info, row: ApplicationRow) -> Confirmation:
     service = info.context.services.dossier
     dossier: Dossier = await service.load(row)
     view = await info.context.services.policy.view(await row.policy_year)  # type: ignore[arg-type]
     problems = service.problems(dossier, view, local_today(info.context.services.clock))
-    kinds_by_section = _materials_by_section(dossier)
-    application = Application.of(row)
+    materials: dict[str, list[Material]] = {name: [] for name in SECTIONS}
+    for m in dossier.materials:
+        materials[section_of_material(dossier, m.kind, m.family_member_id)].append(  # type: ignore[attr-defined]
+            Material.of(m)
+        )
+    checks = checklist(dossier)
     return Confirmation(
-        application=application,
+        application=Application.of(row),
+        condition=Condition.of(dossier.condition, view.year),
         condition_title=dossier.condition.spec.title,
         sections=[
             SectionReport(
                 section=DossierSection(name),
                 title=title,
                 saved=dossier.saved(name),
+                saved_at=_saved_at(dossier, name),
+                source=(dossier.application.sections.get(name) or {}).get("source"),
                 values=JSON(dossier.values(name)),
-                materials=[Material.of(m) for m in kinds_by_section[name]],
+                materials=materials[name],
+                checklist=[
+                    MaterialCheck(
+                        requirement=MaterialRequirement.of(c.requirement),
+                        provided=c.provided,
+                        family_member_id=(
+                            strawberry.ID(str(c.family_member_id)) if c.family_member_id else None
+                        ),
+                    )
+                    for c in checks
+                    if c.section == name
+                ],
                 problems=[Problem.of(p) for p in problems if p.section == name],
             )
             for name, title in SECTIONS.items()
@@ -195,27 +263,6 @@ async def _confirmation(info: Info, row: ApplicationRow) -> Confirmation:
         family_members=[FamilyMember.of(m) for m in dossier.members],
         problems=[Problem.of(p) for p in problems],
     )
-
-
-def _materials_by_section(dossier: Dossier) -> dict[str, list[Any]]:
-    from core.materials import ADDRESS_TYPES, HOUSEHOLD_REGISTER, ID_CARD
-
-    qualification = {m.kind for m in dossier.condition.spec.materials}
-    personal = {ID_CARD.kind, HOUSEHOLD_REGISTER.kind}
-    settlement = {m.kind for _, needed in ADDRESS_TYPES.values() for m in needed}
-    sections: dict[str, list[Any]] = {name: [] for name in SECTIONS}
-    for material in dossier.materials:
-        if material.family_member_id is not None:  # type: ignore[attr-defined]
-            sections["family"].append(material)
-        elif material.kind in qualification:
-            sections["qualification"].append(material)
-        elif material.kind in personal:
-            sections["personal"].append(material)
-        elif material.kind in settlement:
-            sections["settlement"].append(material)
-        else:
-            sections["supplementary"].append(material)
-    return sections
 
 
 @strawberry.type
@@ -248,40 +295,69 @@ class ApplicationQuery:
 
         return await attempt(run())
 
+    @strawberry.field(
+        description="入户信息: the settlement address types and the evidence each needs."
+    )
+    def settlement_address_types(self) -> list[SettlementAddressType]:
+        return [
+            SettlementAddressType(
+                id=kind,
+                label=label,
+                materials=[MaterialRequirement.of(m) for m in needed],
+                relationships=list(DIRECT_RELATIVES) if kind == "relative_property" else [],
+            )
+            for kind, (label, needed) in ADDRESS_TYPES.items()
+        ]
+
 
 @strawberry.type
 class ApplicationMutation:
     @strawberry.mutation(
-        description="保存: store one form section (qualification, personal, settlement, "
-        "supplementary). Incomplete values are kept; the confirmation lists what is missing."
+        description="保存 / 下一步 / 修订: store one section. Incomplete values are kept; the "
+        "answer is the confirmation, whose problems say what is still missing. FAMILY "
+        "confirms the family members (also when nobody moves with the applicant)."
     )
     async def save_section(
-        self, info: Info, application_id: strawberry.ID, section: DossierSection, values: JSON
+        self,
+        info: Info,
+        application_id: strawberry.ID,
+        section: DossierSection,
+        values: JSON | None = None,
     ) -> ConfirmationResult:
         async def run() -> Confirmation:
-            if not isinstance(values, dict):
-                raise DomainError(ErrorCode.INVALID_INPUT, "values 应为对象", field="values")
+            actor = info.context.require_actor()
+            dossier = info.context.services.dossier
             if section == DossierSection.FAMILY:
-                row = await info.context.services.dossier.confirm_family(
-                    info.context.require_actor(), str(application_id)
-                )
+                row = await dossier.confirm_family(actor, str(application_id))
             else:
-                row = await info.context.services.dossier.save_section(
-                    info.context.require_actor(), str(application_id), section.value, values
-                )
+                if not isinstance(values, dict):
+                    raise DomainError(ErrorCode.INVALID_INPUT, "values 应为对象", field="values")
+                row = await dossier.save_section(actor, str(application_id), section.value, values)
             return await _confirmation(info, row)
 
         return await attempt(run())
 
-    @strawberry.mutation(description="重新获取: fill the qualification from the shared database.")
+    @strawberry.mutation(
+        description="重新获取: replace the qualification with the shared database's record. "
+        "Needs a fresh SHARED_DATA face verification; certificate numbers typed now are used "
+        "besides the one-click test's."
+    )
     async def refetch_qualification(
-        self, info: Info, application_id: strawberry.ID, verification_id: strawberry.ID
+        self,
+        info: Info,
+        application_id: strawberry.ID,
+        verification_id: strawberry.ID,
+        certificate_numbers: list[
+            Annotated[CertificateNumberInput, strawberry.lazy("schema.eligibility")]
+        ]
+        | None = None,
     ) -> ConfirmationResult:
         async def run() -> Confirmation:
             row = await info.context.services.dossier.refetch_qualification(
                 info.context.require_actor(),
                 str(application_id),
                 str(verification_id),
+                certificate_numbers={c.kind: c.number for c in certificate_numbers or []},
                 request=info.context.request_info,
             )
             return await _confirmation(info, row)

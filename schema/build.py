@@ -6,16 +6,24 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from core.plugins import PluginConflictError, PluginRegistry
+from core.settings import Settings
 from schema.accounts import AccountMutation, AccountQuery
 from schema.applications import ApplicationMutation, ApplicationQuery
+from schema.cards import CardMutation, CardQuery
 from schema.eligibility import EligibilityMutation, EligibilityQuery
 from schema.errors import is_unexpected
+from schema.lifecycle import LifecycleMutation, LifecycleQuery
+from schema.limits import Limits, limit_extensions
 from schema.materials import MaterialMutation, MaterialQuery
+from schema.organisations import OrganisationMutation, OrganisationQuery
 from schema.policy import PolicyMutation, PolicyQuery
 from schema.reference import ReferenceQuery
+from schema.review import ReviewMutation, ReviewQuery
+from schema.subscriptions import Subscription
 
 CORE_QUERY_TYPES: tuple[type[Any], ...] = (
     AccountQuery,
@@ -24,6 +32,10 @@ CORE_QUERY_TYPES: tuple[type[Any], ...] = (
     ApplicationQuery,
     MaterialQuery,
     ReferenceQuery,
+    LifecycleQuery,
+    ReviewQuery,
+    OrganisationQuery,
+    CardQuery,
 )
 CORE_MUTATION_TYPES: tuple[type[Any], ...] = (
     AccountMutation,
@@ -31,6 +43,10 @@ CORE_MUTATION_TYPES: tuple[type[Any], ...] = (
     EligibilityMutation,
     ApplicationMutation,
     MaterialMutation,
+    LifecycleMutation,
+    ReviewMutation,
+    OrganisationMutation,
+    CardMutation,
 )
 
 
@@ -48,16 +64,23 @@ def _merge(name: str, types: tuple[type[Any], ...]) -> type[Any]:
     return merge_types(name, types)
 
 
-def build_schema(registry: PluginRegistry) -> strawberry.Schema:
+def build_schema(registry: PluginRegistry, settings: Settings | None = None) -> strawberry.Schema:
+    """The schema; ``settings`` set the query limits (schema/limits.py), whose defaults
+    apply without them."""
     query = _merge("Query", CORE_QUERY_TYPES + registry.query_types)
     mutation = _merge("Mutation", CORE_MUTATION_TYPES + registry.mutation_types)
+    limits = Limits.from_settings(settings or Settings())
     return strawberry.Schema(
         query=query,
         mutation=mutation,
+        subscription=Subscription,
         types=list(registry.graphql_types),
+        config=StrawberryConfig(disable_field_suggestions=not limits.field_suggestions),
         # Factories: strawberry builds extensions per request. The parser and
-        # validation caches live at module level, so they are still shared.
+        # validation caches live at module level, so they are still shared; the
+        # limit rules are built once, in limit_extensions, and come first (see there).
         extensions=[
+            *limit_extensions(limits),
             lambda: MaskErrors(should_mask_error=is_unexpected),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 from strawberry.types import Info as StrawberryInfo
@@ -26,6 +27,9 @@ class Context:
     # a plain UNAUTHENTICATED so the client knows to refresh or sign in again.
     auth_error: DomainError | None = None
     loaders: Loaders = field(default_factory=Loaders)
+    # A websocket's connection_init payload (strawberry sets it): where a subscription's
+    # bearer token comes from (schema/subscriptions.py).
+    connection_params: dict[str, Any] | None = None
     _policy: PolicyView | None = field(default=None, repr=False)
 
     @property

@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from core.errors import DomainError
 from core.errors import ErrorCode as CoreErrorCode
+from core.metrics import count_error
 
 # Registers the core enum with strawberry; fields are annotated with the core type.
 strawberry.enum(CoreErrorCode, name="ErrorCode", description="Machine-readable error codes.")
@@ -28,6 +29,7 @@ class OperationError:
 
     @classmethod
     def of(cls, error: DomainError) -> OperationError:
+        count_error(error.code.value, "operation")
         return cls(
             code=error.code,
             message=error.message,
@@ -49,6 +51,8 @@ async def attempt(work: Awaitable[T]) -> T | OperationError:
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    """Mask errors raised by resolvers; keep parse and validation errors readable."""
+    """Mask errors raised by resolvers; keep parse and validation errors readable, and
+    a ``DomainError`` that escaped a resolver (it is typed: schema/limits.py gives it
+    its code in ``extensions``)."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, GraphQLError | DomainError)

@@ -89,6 +89,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key=SECRET,
         face_verification_secret=FACE_SECRET,
         load_entrypoint_plugins=False,
+        # Tests run due jobs explicitly (services.jobs.run_due), never in the background.
+        jobs_poll_seconds=0,
     )
 
 

@@ -53,7 +53,8 @@ async def upload(
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
         files={"0": (filename, data, "application/octet-stream")},
-        headers={"Authorization": f"Bearer {client.token}"},
+        # The CSRF-proof header core/http.py requires of every multipart request.
+        headers={"Authorization": f"Bearer {client.token}", "Apollo-Require-Preflight": "true"},
     )
     body = response.json()
     assert "errors" not in body, body

@@ -2,11 +2,13 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from core.models.accounts import Role
-from core.models.reference import EmployerNature
+from core.models.jobs import JobStatus
+from core.models.reference import EmployerNature, MajorLevel, ReferenceRequestKind, ReferenceRequestStatus, SchoolLevel
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields
+from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     initial = True
@@ -33,6 +35,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('name', fields.CharField(db_index=True, max_length=200)),
+                ('name_key', fields.CharField(default='', db_index=True, max_length=200)),
                 ('credit_code', fields.CharField(null=True, unique=True, max_length=18)),
                 ('organisation_code', fields.CharField(null=True, db_index=True, max_length=9)),
                 ('nature', fields.CharEnumField(default=EmployerNature.ENTERPRISE, description='MUNICIPAL_INSTITUTION: municipal_institution\nMUNICIPAL_SOE: municipal_soe\nDISTRICT_INSTITUTION: district_institution\nENTERPRISE: enterprise\nOTHER: other', enum_type=EmployerNature, max_length=32)),
@@ -42,7 +45,41 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
             options={'table': 'employers', 'app': 'core', 'pk_attr': 'id', 'table_description': 'An employer (引进单位), found by full name or by its 18- or 9-character code.'},
+            bases=['NamedRow'],
+        ),
+        ops.CreateModel(
+            name='Job',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('kind', fields.CharField(db_index=True, max_length=64)),
+                ('key', fields.CharField(unique=True, max_length=191)),
+                ('due_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('payload', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('status', fields.CharEnumField(default=JobStatus.PENDING, description='PENDING: pending\nRUNNING: running\nDONE: done\nFAILED: failed\nCANCELLED: cancelled', enum_type=JobStatus, max_length=16)),
+                ('attempts', fields.IntField(default=0)),
+                ('locked_by', fields.CharField(null=True, max_length=128)),
+                ('locked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('last_error', fields.TextField(null=True, unique=False)),
+                ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'jobs', 'app': 'core', 'indexes': [Index(fields=['status', 'due_at'])], 'pk_attr': 'id', 'table_description': 'A timer (定时任务) that fires a registered handler once its due time has come.'},
             bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Major',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=200)),
+                ('name_key', fields.CharField(db_index=True, max_length=200)),
+                ('level', fields.CharEnumField(default=MajorLevel.BACHELOR, description='JUNIOR_COLLEGE: junior_college\nBACHELOR: bachelor\nPOSTGRADUATE: postgraduate', enum_type=MajorLevel, max_length=32)),
+                ('discipline', fields.CharField(default='', max_length=32)),
+                ('code', fields.CharField(null=True, max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'majors', 'app': 'core', 'unique_together': (('name_key', 'level'),), 'pk_attr': 'id', 'table_description': 'A major (专业) from the catalogue of majors, at one level.'},
+            bases=['NamedRow'],
         ),
         ops.CreateModel(
             name='PolicyYear',
@@ -94,6 +131,20 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'reapplication_permits', 'app': 'core', 'pk_attr': 'id', 'table_description': "A district's reopening of the right to apply again (开通再次申报权限)."},
             bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='School',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=200)),
+                ('name_key', fields.CharField(unique=True, max_length=200)),
+                ('code', fields.CharField(null=True, unique=True, max_length=16)),
+                ('level', fields.CharEnumField(default=SchoolLevel.UNDERGRADUATE, description='UNDERGRADUATE: undergraduate\nJUNIOR_COLLEGE: junior_college\nADULT: adult', enum_type=SchoolLevel, max_length=32)),
+                ('province', fields.CharField(default='', max_length=32)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'schools', 'app': 'core', 'pk_attr': 'id', 'table_description': 'A school (毕业院校) of 大专 level or above that an applicant picks from a list.'},
+            bases=['NamedRow'],
         ),
         ops.CreateModel(
             name='SharedDataRow',
@@ -161,8 +212,32 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
                 ('submitted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('state_changed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('forwarded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('accepted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('review_due_on', fields.DateField(null=True)),
+                ('review_extended', fields.BooleanField(default=False)),
+                ('publicity_started_on', fields.DateField(null=True)),
+                ('publicity_ends_on', fields.DateField(null=True)),
             ],
-            options={'table': 'applications', 'app': 'core', 'pk_attr': 'id', 'table_description': 'An application for household registration under one condition of one category.'},
+            options={'table': 'applications', 'app': 'core', 'indexes': [Index(fields=['district', 'state', 'state_changed_at', 'id'])], 'pk_attr': 'id', 'table_description': 'An application for household registration under one condition of one category.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='EmployerAdminRequest',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('user', fields.ForeignKeyField('core.User', source_field='user_id', db_constraint=True, to_field='id', related_name='employer_admin_requests', on_delete=OnDelete.CASCADE)),
+                ('employer', fields.ForeignKeyField('core.Employer', source_field='employer_id', db_constraint=True, to_field='id', related_name='admin_requests', on_delete=OnDelete.CASCADE)),
+                ('department', fields.CharField(default='', max_length=200)),
+                ('reason', fields.TextField(default='', unique=False)),
+                ('status', fields.CharField(default='pending', db_index=True, max_length=16)),
+                ('decided_by_id', fields.IntField(null=True)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('opinion', fields.TextField(default='', unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'employer_admin_requests', 'app': 'core', 'pk_attr': 'id', 'table_description': "A person's request to administer an employer's applications, for its department."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -195,7 +270,28 @@ class Migration(migrations.Migration):
                 ('details', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'family_members', 'app': 'core', 'pk_attr': 'id', 'table_description': 'An accompanying family member (随迁人员): spouse or child under 18.'},
+            options={'table': 'family_members', 'app': 'core', 'indexes': [Index(fields=['application_id', 'id'])], 'pk_attr': 'id', 'table_description': 'An accompanying family member (随迁人员): spouse or child under 18.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='HouseholdCard',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('application', fields.OneToOneField('core.Application', source_field='application_id', db_constraint=True, to_field='id', related_name='card', on_delete=OnDelete.RESTRICT)),
+                ('card_number', fields.CharField(unique=True, max_length=32)),
+                ('issue_date', fields.DateField()),
+                ('valid_until', fields.DateField()),
+                ('issued_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('issued_by_id', fields.IntField(null=True)),
+                ('holder_name', fields.CharField(max_length=100)),
+                ('pdf_hash', fields.CharField(max_length=64)),
+                ('pdf_size', fields.IntField()),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('revoked_by_id', fields.IntField(null=True)),
+                ('revoke_reason', fields.CharField(default='', max_length=255)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'household_cards', 'app': 'core', 'pk_attr': 'id', 'table_description': 'The household-registration card (广州市入户人员信息卡), one per application.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -218,7 +314,7 @@ class Migration(migrations.Migration):
                 ('ocr_fields', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'materials', 'app': 'core', 'pk_attr': 'id', 'table_description': 'A supporting material (证明材料). The stored file is addressed by its content hash.'},
+            options={'table': 'materials', 'app': 'core', 'indexes': [Index(fields=['application_id', 'id'])], 'pk_attr': 'id', 'table_description': 'A supporting material (证明材料). The stored file is addressed by its content hash.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -236,6 +332,51 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='ReferenceRequest',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('kind', fields.CharEnumField(description='EMPLOYER_NEW: employer_new\nEMPLOYER_RENAME: employer_rename\nSCHOOL: school\nMAJOR: major', enum_type=ReferenceRequestKind, max_length=32)),
+                ('status', fields.CharEnumField(default=ReferenceRequestStatus.PENDING, db_index=True, description='PENDING: pending\nAPPROVED: approved\nREJECTED: rejected', enum_type=ReferenceRequestStatus, max_length=16)),
+                ('requester', fields.ForeignKeyField('core.User', source_field='requester_id', db_constraint=True, to_field='id', related_name='reference_requests', on_delete=OnDelete.CASCADE)),
+                ('name', fields.CharField(max_length=200)),
+                ('name_key', fields.CharField(db_index=True, max_length=200)),
+                ('credit_code', fields.CharField(null=True, max_length=18)),
+                ('organisation_code', fields.CharField(null=True, max_length=9)),
+                ('nature', fields.CharField(null=True, max_length=32)),
+                ('phone', fields.CharField(default='', max_length=32)),
+                ('district', fields.CharField(null=True, max_length=32)),
+                ('level', fields.CharField(null=True, max_length=32)),
+                ('code', fields.CharField(null=True, max_length=16)),
+                ('discipline', fields.CharField(default='', max_length=32)),
+                ('note', fields.CharField(default='', max_length=500)),
+                ('employer', fields.ForeignKeyField('core.Employer', source_field='employer_id', null=True, db_constraint=True, to_field='id', related_name='requests', on_delete=OnDelete.SET_NULL)),
+                ('previous_name', fields.CharField(default='', max_length=200)),
+                ('due_on', fields.DateField(null=True)),
+                ('decided_by', fields.ForeignKeyField('core.User', source_field='decided_by_id', null=True, db_constraint=True, to_field='id', related_name='decided_reference_requests', on_delete=OnDelete.SET_NULL)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('opinion', fields.CharField(default='', max_length=500)),
+                ('result_id', fields.IntField(null=True)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'reference_requests', 'app': 'core', 'pk_attr': 'id', 'table_description': "A person's request to add an employer, school or major, or to rename an employer."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ReferenceAttachment',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('request', fields.ForeignKeyField('core.ReferenceRequest', source_field='request_id', db_constraint=True, to_field='id', related_name='attachments', on_delete=OnDelete.CASCADE)),
+                ('content_hash', fields.CharField(max_length=64)),
+                ('content_type', fields.CharField(max_length=64)),
+                ('size', fields.IntField()),
+                ('filename', fields.CharField(default='', max_length=255)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'reference_attachments', 'app': 'core', 'pk_attr': 'id', 'table_description': 'A file attached to a reference request (营业执照, 变更通知书, 学历证书), by content hash.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='ReviewEvent',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -245,9 +386,12 @@ class Migration(migrations.Migration):
                 ('from_state', fields.CharField(null=True, max_length=32)),
                 ('to_state', fields.CharField(max_length=32)),
                 ('opinion', fields.TextField(null=True, unique=False)),
+                ('actor_role', fields.CharField(null=True, max_length=32)),
+                ('actor_label', fields.CharField(default='', max_length=200)),
+                ('details', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'review_events', 'app': 'core', 'pk_attr': 'id', 'table_description': "One step in an application's history. Rows are only ever appended."},
+            options={'table': 'review_events', 'app': 'core', 'indexes': [Index(fields=['application_id', 'id'])], 'pk_attr': 'id', 'table_description': "One step in an application's history. Rows are only ever appended."},
             bases=['Model'],
         ),
         ops.CreateModel(

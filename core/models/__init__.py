@@ -17,9 +17,23 @@ from core.models.accounts import (
 )
 from core.models.applications import Application, FamilyMember, Material, ReviewEvent
 from core.models.audit import AuditLog
+from core.models.cards import HouseholdCard
 from core.models.eligibility import EligibilityAnalysis
+from core.models.employer_admins import EmployerAdminRequest
+from core.models.jobs import Job, JobStatus
 from core.models.policy import CategorySetting, ConditionSetting, PolicyYear
-from core.models.reference import Employer, EmployerNature
+from core.models.reference import (
+    Employer,
+    EmployerNature,
+    Major,
+    MajorLevel,
+    ReferenceAttachment,
+    ReferenceRequest,
+    ReferenceRequestKind,
+    ReferenceRequestStatus,
+    School,
+    SchoolLevel,
+)
 from core.models.shared_data import ReapplicationPermit, SharedDataRow
 
 __all__ = [
@@ -29,16 +43,28 @@ __all__ = [
     "ConditionSetting",
     "EligibilityAnalysis",
     "Employer",
+    "EmployerAdminRequest",
     "EmployerNature",
     "FaceVerification",
     "FamilyMember",
+    "HouseholdCard",
+    "Job",
+    "JobStatus",
+    "Major",
+    "MajorLevel",
     "Material",
     "PolicyYear",
     "ReapplicationPermit",
     "RecoveryCode",
+    "ReferenceAttachment",
+    "ReferenceRequest",
+    "ReferenceRequestKind",
+    "ReferenceRequestStatus",
     "ReviewEvent",
     "Role",
     "RoleGrant",
+    "School",
+    "SchoolLevel",
     "Session",
     "SharedDataRow",
     "SmsMessage",

@@ -37,9 +37,20 @@ class Application(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     submitted_at = fields.DatetimeField(null=True)
+    # Kept by the lifecycle (core/lifecycle.py) so that the reviewer's queue filters and
+    # sorts on columns: when the current state began, the employer's forwarding (its
+    # one-hour recall window), acceptance and the review deadline, the publicity days.
+    state_changed_at = fields.DatetimeField(null=True)
+    forwarded_at = fields.DatetimeField(null=True)
+    accepted_at = fields.DatetimeField(null=True)
+    review_due_on = fields.DateField(null=True)
+    review_extended = fields.BooleanField(default=False)
+    publicity_started_on = fields.DateField(null=True)
+    publicity_ends_on = fields.DateField(null=True)
 
     class Meta:
         table = "applications"
+        indexes = (("district", "state", "state_changed_at", "id"),)
 
 
 class FamilyMember(Model):
@@ -58,6 +69,8 @@ class FamilyMember(Model):
 
     class Meta:
         table = "family_members"
+        # Loaded per page of applications (schema/loaders.py): by application, in order.
+        indexes = (("application_id", "id"),)
 
 
 class Material(Model):
@@ -87,6 +100,8 @@ class Material(Model):
 
     class Meta:
         table = "materials"
+        # Loaded per page of applications (schema/loaders.py): by application, in order.
+        indexes = (("application_id", "id"),)
 
 
 class ReviewEvent(Model):
@@ -101,7 +116,15 @@ class ReviewEvent(Model):
     from_state = fields.CharField(max_length=32, null=True)
     to_state = fields.CharField(max_length=32)
     opinion = fields.TextField(null=True)
+    # applicant | employer_admin | reviewer | admin | system, and how the applicant sees
+    # the actor (the district bureau or the employer, never a staff member's name).
+    actor_role = fields.CharField(max_length=32, null=True)
+    actor_label = fields.CharField(max_length=200, default="")
+    # What else the step carries, e.g. the list of corrections of a return (一次性告知).
+    details: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "review_events"
+        # Loaded per page of applications (schema/loaders.py): by application, in order.
+        indexes = (("application_id", "id"),)

@@ -29,12 +29,23 @@ HOUSEHOLD_REGISTER_PAGE = KindMapping(
     title="居民户口簿 常住人口登记卡",
     fields=(
         FieldRule("name", labels=("姓名",), type="person_name", where="right"),
-        FieldRule("relation_to_head", labels=("户主或与户主关系",), type="enum", where="right"),
+        FieldRule(
+            "relation_to_head",
+            labels=("户主或与户主关系", "与户主关系"),
+            type="enum",
+            where="right",
+        ),
         FieldRule("gender", labels=("性别",), type="gender", where="right"),
         FieldRule("birthplace", labels=("出生地",), type="place", where="right"),
         FieldRule("ethnicity", labels=("民族",), type="ethnicity", where="right"),
         FieldRule("birth_date", labels=("出生日期",), type="date", where="right"),
-        FieldRule("id_number", labels=("公民身份证件编号",), type="id_number", where="right"),
+        # Older booklets print 公民身份号码 or 身份证编号.
+        FieldRule(
+            "id_number",
+            labels=("公民身份证件编号", "公民身份号码", "身份证编号"),
+            type="id_number",
+            where="right",
+        ),
         FieldRule("education", labels=("文化程度",), type="enum", where="right"),
         FieldRule(
             "marital_status",
@@ -70,8 +81,9 @@ PROPERTY_CERT = KindMapping(
         FieldRule(
             "cert_no",
             type="cert_number",
-            pattern=r"(?P<value>[\u4e00-\u9fff]（\d{4}）[\u4e00-\u9fff]{1,12}不动产权第\d{7}号)",
+            pattern=r"(?P<value>[\u4e00-\u9fff]（[\dOoIl|]{4}）[\u4e00-\u9fff]{1,12}不动产权第[\dOoIl|]{7}号)",
             standalone=True,
+            format=r"[\u4e00-\u9fff]（\d{4}）[\u4e00-\u9fff]{1,12}不动产权第\d{7}号",
         ),
         FieldRule("owner", labels=("权利人",), type="person_name", where="right"),
         FieldRule(
@@ -93,8 +105,8 @@ PROPERTY_CERT = KindMapping(
             labels=("面积",),
             type="area",
             where="right",
-            pattern=r"房屋建筑面积(?P<value>\d+(?:\.\d+)?)",
-            fallback=(r"房屋建筑面积(?P<value>\d+(?:\.\d+)?)平方米",),
+            pattern=r"房屋建筑面积(?P<value>[\dOoIl|]+(?:\.[\dOoIl|]+)?)",
+            fallback=(r"房屋建筑面积(?P<value>[\dOoIl|]+(?:\.[\dOoIl|]+)?)平方米",),
         ),
         # The registration date stands alone under the issuing authority and its seal.
         FieldRule("registration_date", type="date", pattern=rf"(?P<value>{DATE})", standalone=True),
@@ -112,7 +124,12 @@ def _spouse(number: int) -> tuple[FieldRule, ...]:
         FieldRule(f"{prefix}gender", labels=("性别",), type="gender", occurrence=index),
         FieldRule(f"{prefix}nationality", labels=("国籍",), type="enum", occurrence=index),
         FieldRule(f"{prefix}birth_date", labels=("出生日期",), type="date", occurrence=index),
-        FieldRule(f"{prefix}id_number", labels=("身份证件号",), type="id_number", occurrence=index),
+        FieldRule(
+            f"{prefix}id_number",
+            labels=("身份证件号", "身份证件号码", "身份证号"),
+            type="id_number",
+            occurrence=index,
+        ),
     )
 
 
@@ -122,7 +139,13 @@ MARRIAGE_CERT = KindMapping(
     fields=(
         FieldRule("holder", labels=("持证人",), type="person_name"),
         FieldRule("registration_date", labels=("登记日期",), type="date"),
-        FieldRule("cert_no", labels=("结婚证字号",), type="cert_number"),
+        # J (结婚), office code, year, serial: J440115-2016-012371; BJ when reissued.
+        FieldRule(
+            "cert_no",
+            labels=("结婚证字号", "结婚证号"),
+            type="cert_number",
+            format=r"[A-Z]{1,2}\d{6}-\d{4}-\d{5,6}",
+        ),
         *_spouse(1),
         *_spouse(2),
     ),

@@ -30,7 +30,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from core.ocr.lines import Box, Quad, TextLine
-from core.ocr.normalise import NORMALISERS, InvalidValue, compact, normalise
+from core.ocr.normalise import NORMALISERS, InvalidValue, compact, conform, normalise
 
 __all__ = [
     "CN_DATE",
@@ -44,11 +44,17 @@ __all__ = [
 ]
 
 # Building blocks for patterns. Dates as printed: 2009年6月20日, 二〇一三年六月二十六日
-# (〇 read as O/0 too), 2001.10.03. Spaces are removed before matching.
+# (〇 read as O/0 too), 2001.10.03, 2001-10-03, 2001/10/03; an Arabic 0 may come back
+# as O too (2O19年). Spaces are removed before matching.
 _CN_DIGIT = "〇○◯零Oo0一二三四五六七八九"
 _CN_SMALL = "一二三四五六七八九十"
+_AR = r"[\dOoIl|]"
 CN_DATE = rf"[{_CN_DIGIT}]{{4}}年[{_CN_SMALL}]{{1,3}}月[{_CN_SMALL}]{{1,3}}日"
-DATE = rf"(?:\d{{4}}年\d{{1,2}}月\d{{1,2}}日|\d{{4}}\.\d{{1,2}}\.\d{{1,2}}|{CN_DATE})"
+DATE = (
+    rf"(?:{_AR}{{4}}年{_AR}{{1,2}}月{_AR}{{1,2}}日"
+    rf"|{_AR}{{4}}[.\-/]{_AR}{{1,2}}[.\-/]{_AR}{{1,2}}(?!\d)"
+    rf"|{CN_DATE})"
+)
 ID_NUMBER = r"\d{17}[\dXx]"
 
 Where = Literal["right", "below", "right_or_below"]
@@ -68,6 +74,9 @@ class FieldRule:
     ``occurrence``: which appearance of a repeated label (0 = first in reading order).
     ``multiline``: the value may wrap onto lines below (addresses).
     ``choices``: the normalised value must be one of these.
+    ``format``: regex the whole normalised value must match (a certificate number's
+    published shape); a read that misses it by a look-alike character or two (O for
+    0) is repaired only when exactly one repair fits, else it is reported invalid.
     """
 
     name: str
@@ -80,10 +89,13 @@ class FieldRule:
     multiline: bool = False
     standalone: bool = False
     choices: tuple[str, ...] = ()
+    format: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in NORMALISERS:
             raise ValueError(f"{self.name}: unknown type {self.type!r}")
+        if self.format is not None:
+            re.compile(self.format)
         for regex in (self.pattern, *self.fallback):
             if regex is not None and "value" not in re.compile(regex).groupindex:
                 raise ValueError(f"{self.name}: pattern {regex!r} has no 'value' group")
@@ -588,6 +600,8 @@ def _resolve(rule: FieldRule, candidates: list[_Found]) -> FieldResult:
     for candidate in candidates:
         try:
             value = normalise(rule.type, candidate.raw)
+            if rule.format is not None:
+                value = conform(value, rule.format)
             if rule.choices and value not in rule.choices:
                 raise InvalidValue(f"not one of {'/'.join(rule.choices)}")
         except InvalidValue as exc:

@@ -9,6 +9,7 @@ if it had been read correctly, so the extractor marks the field invalid instead.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -28,6 +29,21 @@ class InvalidValue(ValueError):
 Normaliser = Callable[[str], str]
 
 _SPACES = re.compile(r"\s+")
+# Full-width digits, Latin letters and the separators of numbers (．／－) that some
+# recognisers return; certificates print them half-width.
+_HALF_WIDTH = str.maketrans(
+    {
+        chr(code): chr(code - 0xFEE0)
+        for code in (
+            *range(0xFF10, 0xFF1A),
+            *range(0xFF21, 0xFF3B),
+            *range(0xFF41, 0xFF5B),
+            0xFF0D,
+            0xFF0E,
+            0xFF0F,
+        )
+    }
+)
 # Punctuation a value never starts or ends with but OCR or layout leaves behind.
 _EDGE_PUNCTUATION = " \t:：,，.。;；、|/"
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -52,8 +68,11 @@ _CN_DIGITS = {
     "七": 7,
     "八": 8,
     "九": 9,
+    # Arabic digits too: a year read as 2O19 mixes both.
+    **{str(digit): digit for digit in range(10)},
 }
 _NUMERAL = "0-9〇○◯零Oo一二两三四五六七八九十"
+_DATE_DIGITS = str.maketrans({"o": "0", "O": "0", "l": "1", "I": "1", "|": "1", "i": "1"})
 _DATE_YMD = re.compile(
     rf"(?P<y>[{_NUMERAL}]{{4}})[年.\-/](?P<m>[{_NUMERAL}]{{1,3}})[月.\-/](?P<d>[{_NUMERAL}]{{1,3}})日?"
 )
@@ -83,8 +102,28 @@ _SKILL_GRADE_NAMES = ("高级技师", "技师", "高级工", "中级工", "初�
 
 
 def compact(text: str) -> str:
-    """Drop all whitespace: Chinese never needs it and OCR inserts it between glyphs."""
-    return _SPACES.sub("", text)
+    """Drop all whitespace (Chinese never needs it and OCR inserts it between glyphs)
+    and make full-width digits and Latin letters half-width."""
+    return _SPACES.sub("", text).translate(_HALF_WIDTH)
+
+
+# Latin letters recognisers return for digits: O for 0, l/I/| for 1. Inside a run of
+# digits (13l.44, 15O7房, 2O19) they can only be digits; beside other Latin letters
+# (IT, TCL, 3A) they are left alone.
+_DIGIT_LOOKALIKES = {"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"}
+_OTHER_LETTER = "A-HJ-NP-Za-km-np-z"
+_LETTER_IN_DIGITS = re.compile(
+    rf"(?<=\d)[OolI|](?![{_OTHER_LETTER}])|(?<![{_OTHER_LETTER}])[OolI|](?=\d)"
+)
+
+
+def digits_in_context(text: str) -> str:
+    """Read O, o, l, I and | as the digits they stand for where digits surround them."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _LETTER_IN_DIGITS.sub(lambda m: _DIGIT_LOOKALIKES[m.group()], text)
+    return text
 
 
 def clean_text(text: str) -> str:
@@ -130,7 +169,8 @@ def normalise_date(text: str) -> str:
     A date printed without a day (``二〇一八年六月``) becomes ISO 8601's reduced
     precision ``2018-06`` rather than an invented first of the month.
     """
-    value = compact(text)
+    # A date holds no Latin letter: every look-alike one stands for a digit.
+    value = compact(text).translate(_DATE_DIGITS)
     full = _DATE_YMD.search(value)
     if full:
         year, number, day_number = _year(full["y"]), _number(full["m"]), _number(full["d"])
@@ -140,6 +180,9 @@ def normalise_date(text: str) -> str:
             raise InvalidValue("impossible date") from exc
         return day.isoformat()
     month = _DATE_YM.search(value)
+    if month and "日" in value[month.end() :]:
+        # A day was printed but cannot be read: not a month-precision date.
+        raise InvalidValue("unreadable day")
     if month:
         year, number = _year(month["y"]), _number(month["m"])
         if not 1 <= number <= 12:
@@ -148,18 +191,75 @@ def normalise_date(text: str) -> str:
     raise InvalidValue("not a date")
 
 
+# Characters recognisers confuse with each other in numbers and codes (a seal's red
+# ink or glare over a 0 reads as O or D). Only tried where a value does not fit its
+# format, and only kept when exactly one repair makes it fit (see repair_lookalikes).
+LOOKALIKES: dict[str, str] = {
+    **dict.fromkeys("OoDQ", "0"),
+    **dict.fromkeys("IlLi|!", "1"),
+    **dict.fromkeys("Zz", "2"),
+    **dict.fromkeys("Ss", "5"),
+    "G": "6",
+    "B": "8",
+    **dict.fromkeys("一—–－~_", "-"),
+    "0": "O",
+    "1": "I",
+    "2": "Z",
+    "5": "S",
+    "6": "G",
+    "8": "B",
+}
+_MAX_REPAIRS = 2
+
+
+def repair_lookalikes(value: str, fits: Callable[[str], bool]) -> str | None:
+    """The value with the fewest look-alike substitutions (at most two) that ``fits``.
+
+    Returns ``value`` itself when it already fits, and ``None`` when nothing fits or
+    two different repairs of the same size would: guessing between them would offer
+    a wrong value as if it had been read.
+    """
+    if fits(value):
+        return value
+    spots = [i for i, char in enumerate(value) if char in LOOKALIKES]
+    for changes in range(1, _MAX_REPAIRS + 1):
+        found: set[str] = set()
+        for chosen in itertools.combinations(spots, changes):
+            chars = list(value)
+            for i in chosen:
+                chars[i] = LOOKALIKES[chars[i]]
+            candidate = "".join(chars)
+            if fits(candidate):
+                found.add(candidate)
+        if len(found) == 1:
+            return found.pop()
+        if found:
+            return None
+    return None
+
+
+def _valid_id_number(value: str) -> bool:
+    return bool(re.fullmatch(r"\d{17}[\dX]", value)) and ric.calc_check_digit(value) == value[-1]
+
+
 def normalise_id_number(text: str) -> str:
     """An 18-character resident identity number, upper-case, check digit verified.
 
     Only the check digit and the embedded birth date are checked, not the birthplace
     code: district codes are renumbered (440117 从化区 dates from 2014) while people
     keep their numbers, and stdnum rejects such older-born holders as unknown places.
+    A letter read for a look-alike digit (O for 0) is repaired only when the check
+    digit then confirms the whole number.
     """
-    value = compact(text).upper().strip(_EDGE_PUNCTUATION)
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    value = compact(text).upper().replace("×", "X").strip(_EDGE_PUNCTUATION)
+    if len(value) != 18:
         raise InvalidValue("not an 18-character identity number")
-    if ric.calc_check_digit(value) != value[-1]:
-        raise InvalidValue("identity number check digit does not match")
+    repaired = repair_lookalikes(value, _valid_id_number)
+    if repaired is None:
+        if re.fullmatch(r"\d{17}[\dX]", value):
+            raise InvalidValue("identity number check digit does not match")
+        raise InvalidValue("not an 18-character identity number")
+    value = repaired
     try:
         ric.get_birth_date(value)
     except stdnum_exceptions.ValidationError as exc:
@@ -169,10 +269,24 @@ def normalise_id_number(text: str) -> str:
 
 def normalise_cert_number(text: str) -> str:
     """Certificate numbers: no spaces, Latin letters upper-case, Chinese brackets full-width."""
-    value = clean_text(text)
+    value = digits_in_context(clean_text(text))
     if not value:
         raise InvalidValue("empty")
     return "".join(c.upper() if c.isascii() else c for c in value)
+
+
+def conform(value: str, pattern: str) -> str:
+    """``value`` if it matches ``pattern`` whole, else its one look-alike repair that does.
+
+    Certificate numbers have published shapes (a degree certificate's 16 digits, a
+    marriage certificate's ``J440115-2016-012371``); a read that fits none is not
+    offered.
+    """
+    compiled = re.compile(pattern)
+    repaired = repair_lookalikes(value, lambda candidate: compiled.fullmatch(candidate) is not None)
+    if repaired is None:
+        raise InvalidValue("does not match the certificate number format")
+    return repaired
 
 
 def normalise_unit_number(text: str) -> str:
@@ -182,9 +296,12 @@ def normalise_unit_number(text: str) -> str:
     letters and five digits) and a 9-character fixture code (a letter and eight digits).
     """
     value = compact(text).upper().strip(_EDGE_PUNCTUATION)
-    if not re.fullmatch(r"\d{12}[A-Z]{2}\d{5}[A-Z]\d{8}", value):
+    repaired = repair_lookalikes(
+        value, lambda candidate: bool(re.fullmatch(r"\d{12}[A-Z]{2}\d{5}[A-Z]\d{8}", candidate))
+    )
+    if repaired is None:
         raise InvalidValue("not a 28-character unit number")
-    return value
+    return repaired
 
 
 def normalise_gender(text: str) -> str:
@@ -215,7 +332,7 @@ def normalise_person_name(text: str) -> str:
 
 def normalise_area(text: str) -> str:
     """Floor area in square metres without the unit, digits as printed (``64.30``)."""
-    found = re.search(r"\d+(?:\.\d+)?", compact(text))
+    found = re.search(r"\d+(?:\.\d+)?", digits_in_context(compact(text)))
     if not found:
         raise InvalidValue("not an area")
     return found.group()
@@ -249,10 +366,18 @@ def normalise_skill_grade(text: str) -> str:
 
 
 def normalise_number(text: str) -> str:
-    found = re.search(r"\d+(?:\.\d+)?", compact(text))
+    found = re.search(r"\d+(?:\.\d+)?", digits_in_context(compact(text)))
     if not found:
         raise InvalidValue("not a number")
     return found.group()
+
+
+def normalise_address(text: str) -> str:
+    """Addresses keep their house and room numbers: ``15O7房`` is room 1507."""
+    value = digits_in_context(clean_text(text))
+    if not value:
+        raise InvalidValue("empty")
+    return value
 
 
 def normalise_text(text: str) -> str:
@@ -276,7 +401,7 @@ NORMALISERS: dict[str, Normaliser] = {
     "number": normalise_number,
     "text": normalise_text,
     "enum": normalise_text,
-    "address": normalise_text,
+    "address": normalise_address,
     "organization": normalise_text,
     "place": normalise_text,
 }

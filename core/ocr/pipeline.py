@@ -143,6 +143,8 @@ class PoolStats:
     running: int
     completed: int
     failed: int
+    # Seconds spent recognising the completed jobs, summed (for the metrics endpoint).
+    recognition_seconds: float = 0.0
 
 
 JobState = Literal["queued", "running", "done", "failed"]
@@ -237,6 +239,7 @@ class OcrPool:
         self._ids = itertools.count(1)
         self._completed = 0
         self._failed = 0
+        self._recognition_seconds = 0.0
 
     def _forget(self, job_id: int, future: Future[OcrResult]) -> None:
         # Runs on a worker (or the process pool's manager) thread.
@@ -246,6 +249,7 @@ class OcrPool:
                 self._failed += 1
             else:
                 self._completed += 1
+                self._recognition_seconds += future.result().seconds
 
     def _position(self, job_id: int) -> int:
         with self._lock:
@@ -256,6 +260,7 @@ class OcrPool:
         with self._lock:
             futures = list(self._jobs.values())
             completed, failed = self._completed, self._failed
+            seconds = self._recognition_seconds
         running = sum(1 for f in futures if f.running())
         return PoolStats(
             workers=self.workers,
@@ -263,6 +268,7 @@ class OcrPool:
             running=running,
             completed=completed,
             failed=failed,
+            recognition_seconds=seconds,
         )
 
     def enqueue(self, data: bytes | Image.Image, kind: str) -> OcrJob:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
 from core.categories import CategorySpec
 from core.facts import ConditionResult, PersonFacts
-from core.hookspecs import CategoryFacts
+from core.hookspecs import CategoryFacts, Problem
 from core.ocr.mapping import KindMapping
 from core.questions import Question
 from core.shared_data import SharedDataSource
+from plugins.education import dossier
 from plugins.education.conditions import CATEGORY, CATEGORY_ID
 from plugins.education.facts import EducationFacts
 from plugins.education.ocr import FIELD_MAPPINGS
@@ -32,10 +33,12 @@ __all__ = [
     "CATEGORY_ID",
     "EducationFacts",
     "evaluate_condition",
+    "qualification_from_shared_data",
     "read_shared_data",
     "register_categories",
     "register_ocr_mappings",
     "register_questions",
+    "validate_qualification",
 ]
 
 
@@ -66,3 +69,24 @@ def register_questions() -> list[Question]:
 @hookimpl
 def register_ocr_mappings() -> Mapping[str, KindMapping]:
     return FIELD_MAPPINGS
+
+
+@hookimpl
+def validate_qualification(
+    condition: EffectiveCondition,
+    values: Mapping[str, Any],
+    birth_date: date,
+    on: date,
+    material_kinds: frozenset[str],
+    proven_by_shared_data: bool,
+) -> list[Problem] | None:
+    return dossier.validate(
+        condition, values, birth_date, on, material_kinds, proven_by_shared_data
+    )
+
+
+@hookimpl
+def qualification_from_shared_data(
+    condition: EffectiveCondition, facts: Any
+) -> dict[str, Any] | None:
+    return dossier.from_shared_data(condition, facts)

@@ -23,7 +23,7 @@ DIPLOMA = KindMapping(
         ),
         FieldRule("gender", type="gender", pattern=r"性别(?P<value>[男女])"),
         FieldRule("birth_date", type="date", pattern=rf"(?P<value>{DATE})生"),
-        FieldRule("school", labels=("校名",), type="organization", where="right"),
+        FieldRule("school", labels=("校名", "学校名称"), type="organization", where="right"),
         FieldRule("major", type="text", pattern=r"本校(?P<value>[^，,。\n]+?)专业"),
         FieldRule(
             "level",
@@ -39,7 +39,14 @@ DIPLOMA = KindMapping(
         ),
         # The date of issue stands alone under the president's signature.
         FieldRule("graduation_date", type="date", pattern=rf"(?P<value>{DATE})", standalone=True),
-        FieldRule("cert_no", labels=("证书编号",), type="cert_number", where="right"),
+        # 学历证书电子注册号 (since 2001): school code, type, year, level, serial.
+        FieldRule(
+            "cert_no",
+            labels=("证书编号", "证书号"),
+            type="cert_number",
+            where="right",
+            format=r"\d{18}",
+        ),
     ),
     other_labels=("校（院）长", "毕业证书"),
 )
@@ -79,7 +86,14 @@ DEGREE_CERT = KindMapping(
             pattern=rf"在{_INSTITUTION}(?P<value>[^，,。\n]+?)专业",
         ),
         FieldRule("award_date", type="date", pattern=rf"(?P<value>{DATE})", standalone=True),
-        FieldRule("cert_no", labels=("证书编号",), type="cert_number", where="right"),
+        # Awarding unit's code, degree level, year, serial.
+        FieldRule(
+            "cert_no",
+            labels=("证书编号", "证书号"),
+            type="cert_number",
+            where="right",
+            format=r"\d{16}",
+        ),
     ),
     other_labels=("学位评定委员会主席", "学位证书"),
 )

@@ -6,15 +6,17 @@ shared-database reading in :mod:`.shared` and the judgement in :mod:`.rules`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
 from core.categories import CategorySpec
 from core.facts import ConditionResult, PersonFacts
-from core.hookspecs import CategoryFacts
+from core.hookspecs import CategoryFacts, Problem
 from core.questions import Question
 from core.shared_data import SharedDataSource
+from plugins.other import dossier
 from plugins.other.conditions import CATEGORY, CATEGORY_ID
 from plugins.other.facts import OtherFacts
 from plugins.other.questions import QUESTIONS
@@ -29,9 +31,11 @@ __all__ = [
     "CATEGORY_ID",
     "OtherFacts",
     "evaluate_condition",
+    "qualification_from_shared_data",
     "read_shared_data",
     "register_categories",
     "register_questions",
+    "validate_qualification",
 ]
 
 
@@ -55,3 +59,17 @@ def evaluate_condition(
 @hookimpl
 def register_questions() -> list[Question]:
     return list(QUESTIONS)
+
+
+@hookimpl
+def validate_qualification(
+    condition: EffectiveCondition, values: Mapping[str, Any], on: date
+) -> list[Problem] | None:
+    return dossier.validate(condition, values, on)
+
+
+@hookimpl
+def qualification_from_shared_data(
+    condition: EffectiveCondition, facts: Any
+) -> dict[str, Any] | None:
+    return dossier.from_shared_data(condition, facts)

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
 from core.categories import CategorySpec
 from core.facts import ConditionResult, PersonFacts
-from core.hookspecs import CategoryFacts
+from core.hookspecs import CategoryFacts, Problem
 from core.ocr.mapping import KindMapping
 from core.questions import Question
 from core.shared_data import SharedDataSource
+from plugins.title import dossier
 from plugins.title.conditions import CATEGORY, CATEGORY_ID, TITLE_SERIES
 from plugins.title.facts import TitleFacts
 from plugins.title.ocr import FIELD_MAPPINGS
@@ -33,10 +34,12 @@ __all__ = [
     "TITLE_SERIES",
     "TitleFacts",
     "evaluate_condition",
+    "qualification_from_shared_data",
     "read_shared_data",
     "register_categories",
     "register_ocr_mappings",
     "register_questions",
+    "validate_qualification",
 ]
 
 
@@ -65,3 +68,17 @@ def register_questions() -> list[Question]:
 @hookimpl
 def register_ocr_mappings() -> Mapping[str, KindMapping]:
     return FIELD_MAPPINGS
+
+
+@hookimpl
+def validate_qualification(
+    condition: EffectiveCondition, values: Mapping[str, Any], birth_date: date, on: date
+) -> list[Problem] | None:
+    return dossier.validate(condition, values, birth_date, on)
+
+
+@hookimpl
+def qualification_from_shared_data(
+    condition: EffectiveCondition, facts: Any
+) -> dict[str, Any] | None:
+    return dossier.from_shared_data(condition, facts)

@@ -10,6 +10,8 @@ import pytest
 from core.ocr.kinds import CORE_MAPPINGS
 from core.ocr.lines import TextLine, rotate_quad
 from core.ocr.mapping import DATE, FieldRule, KindMapping, extract_fields, merge_mappings
+from plugins.education.ocr import FIELD_MAPPINGS as EDUCATION
+from plugins.skill.ocr import FIELD_MAPPINGS as SKILL
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -184,3 +186,60 @@ def test_plugin_mappings_are_pure_data(category: str) -> None:
         for alias in node.names
     }
     assert imported <= {"__future__", "core.ocr.mapping"}, imported
+
+
+def test_label_variants_of_other_issuers() -> None:
+    # An older 职业资格证书 layout: other label words for the same fields.
+    mapping = merge_mappings(SKILL)["skill_cert"]
+    lines = [
+        line("职业资格证书", 300, 20, height=60),
+        line("身份证号码", 100, 100),
+        line("440402199205236824", 300, 100),
+        line("职业名称", 100, 160),
+        line("焊工", 300, 160),
+        line("职业资格等级", 100, 220),
+        line("技师（国家职业资格二级）", 300, 220),
+        line("证书号码", 100, 280),
+        line("1844002641812592", 300, 280),
+        line("发证时间", 100, 340),
+        line("2018-01-23", 300, 340),
+        line("发证单位", 100, 400),
+        line("广州市人力资源和社会保障局", 300, 400),
+    ]
+    fields = extract_fields(lines, mapping)
+    assert {name: f.value for name, f in fields.items()} == {
+        "name": None,
+        "id_number": "440402199205236824",
+        "occupation": "焊工",
+        "grade": "技师",
+        "cert_no": "1844002641812592",
+        "issue_date": "2018-01-23",
+        "issuer": "广州市人力资源和社会保障局",
+    }
+
+
+def test_certificate_number_formats_repair_look_alikes_and_refuse_misfits() -> None:
+    marriage = CORE_MAPPINGS["marriage_cert"]
+    lines = [line("结婚证字号", 100, 100), line("J44O115一2016一012371", 300, 100)]
+    number = extract_fields(lines, marriage)["cert_no"]
+    assert (number.status, number.value) == ("ok", "J440115-2016-012371")
+    assert number.raw == "J44O115一2016一012371"
+
+    degree = merge_mappings(EDUCATION)["degree_cert"]
+    # A digit lost under the seal: 15 digits fit no degree certificate number.
+    short = extract_fields([line("证书编号：103353200200134", 100, 100)], degree)["cert_no"]
+    assert (short.status, short.value, short.raw) == ("invalid", None, "103353200200134")
+    assert short.problem is not None and "format" in short.problem
+
+
+def test_running_text_dates_with_letters_for_digits() -> None:
+    degree = merge_mappings(EDUCATION)["degree_cert"]
+    lines = [
+        line("许晶，女，l978年11月22日生。在浙江大学金融学", 100, 100),
+        line("专业完成了硕士研究生学习计划，授予经济学硕士学位。", 100, 140),
+        line("二OO二年六月二十九日", 600, 400),
+    ]
+    fields = extract_fields(lines, degree)
+    assert fields["birth_date"].value == "1978-11-22"
+    assert fields["award_date"].value == "2002-06-29"
+    assert fields["major"].value == "金融学"
