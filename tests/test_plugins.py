@@ -137,6 +137,24 @@ class HousingQuery:
         return await attempt(run())
 
 
+@strawberry.type
+class HousingMutation:
+    @strawberry.mutation
+    async def reserve_housing(self, info: Info) -> HousingQuotaResult:
+        async def run() -> HousingQuota:
+            await info.context.require_category(HOUSING)
+            return HousingQuota(remaining=41)
+
+        return await attempt(run())
+
+
+@strawberry.type(
+    description="A type no field names: it reaches the schema through register_graphql_types."
+)
+class HousingStationNotice:
+    station: str
+
+
 class HousingPlugin:
     @hookimpl
     def register_categories(self) -> list[CategorySpec]:
@@ -153,6 +171,14 @@ class HousingPlugin:
     @hookimpl
     def register_query_types(self) -> list[type[Any]]:
         return [HousingQuery]
+
+    @hookimpl
+    def register_mutation_types(self) -> list[type[Any]]:
+        return [HousingMutation]
+
+    @hookimpl
+    def register_graphql_types(self) -> list[type[Any]]:
+        return [HousingStationNotice]
 
     @hookimpl
     def evaluate_condition(
@@ -203,11 +229,17 @@ def app_options() -> dict[str, Any]:
 async def test_external_plugin_appears_in_schema_and_categories(
     app: Any, client: GraphQLClient
 ) -> None:
-    assert "housingQuota" in app.state.schema.as_str()
+    sdl = app.state.schema.as_str()
+    assert "housingQuota" in sdl
+    assert "type HousingStationNotice" in sdl
     quota = "housingQuota { ... on HousingQuota { remaining } ... on OperationError { code } }"
+    reserve = "reserveHousing { ... on HousingQuota { remaining } ... on OperationError { code } }"
     data = await client.execute(f"{{ categories {{ id tab }} {quota} }}")
     assert data["categories"][-1] == {"id": HOUSING, "tab": "F"}
     assert data["housingQuota"] == {"remaining": 42}
+    assert (await client.execute(f"mutation {{ {reserve} }}"))["reserveHousing"] == {
+        "remaining": 41
+    }
 
     admin = await staff_client(app, client)
     year = (await app.state.services.policy.current_year()).year
@@ -220,6 +252,9 @@ async def test_external_plugin_appears_in_schema_and_categories(
     data = await client.execute(f"{{ categories {{ id }} {quota} }}")
     assert HOUSING not in [c["id"] for c in data["categories"]]
     assert data["housingQuota"] == {"code": "CATEGORY_DISABLED"}
+    assert (await client.execute(f"mutation {{ {reserve} }}"))["reserveHousing"] == {
+        "code": "CATEGORY_DISABLED"
+    }
 
 
 async def test_external_category_joins_the_questionnaire_and_the_one_click_test(
