@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PIL import Image
+from tortoise.transactions import in_transaction
 
 from core.actors import Actor
 from core.categories import MaterialRequirement
@@ -27,6 +28,7 @@ from core.ocr.kinds import CORE_MAPPINGS as CORE_OCR_MAPPINGS
 from core.ocr.mapping import KindMapping
 from core.ocr.pipeline import OcrJob, OcrPool, OcrPoolBusy, OcrResult
 from core.plugins import PluginConflictError, PluginRegistry
+from core.ratelimit import RateLimits
 from core.settings import Settings
 from core.storage import FileStorage
 
@@ -93,10 +95,12 @@ class MaterialService:
         registry: PluginRegistry,
         dossier: DossierService,
         storage: FileStorage,
+        rate_limits: RateLimits,
     ) -> None:
         self.settings = settings
         self.dossier = dossier
         self.storage = storage
+        self.rate_limits = rate_limits
         self.kinds = material_kinds(registry)
         self.mappings = collect_ocr_mappings(registry)
         self.pool: OcrPool | None = None
@@ -142,9 +146,11 @@ class MaterialService:
         filename: str = "",
         family_member_id: str | int | None = None,
         label: str = "",
+        client_address: str | None = None,
     ) -> Material:
         application = await self.dossier.own_application(actor, application_id)
         self.dossier._editable(application)
+        await self.rate_limits.upload(actor.user_id, client_address)
         if kind not in self.kinds:
             raise DomainError(
                 ErrorCode.UNKNOWN_MATERIAL_KIND, f"未知的材料类型 {kind}", field="kind"
@@ -165,19 +171,23 @@ class MaterialService:
             width, height = loaded.width, loaded.height
         content_hash = await asyncio.to_thread(self.storage.put, data)
         recognisable = content_type != PDF and kind in self.mappings and self.pool is not None
-        material = await Material.create(
-            application_id=application.id,
-            family_member_id=member.id if member else None,
-            kind=kind,
-            content_hash=content_hash,
-            content_type=content_type,
-            size=len(data),
-            width=width,
-            height=height,
-            filename=filename[:255],
-            label=label.strip()[:100],
-            ocr_status="queued" if recognisable else "not_applicable",
-        )
+        # The row and the dossier's version move together: a submission that judged the
+        # dossier before this upload must not go through (see DossierService.submit).
+        async with in_transaction():
+            material = await Material.create(
+                application_id=application.id,
+                family_member_id=member.id if member else None,
+                kind=kind,
+                content_hash=content_hash,
+                content_type=content_type,
+                size=len(data),
+                width=width,
+                height=height,
+                filename=filename[:255],
+                label=label.strip()[:100],
+                ocr_status="queued" if recognisable else "not_applicable",
+            )
+            await self.dossier.touch(application.id)
         if recognisable:
             await self._recognise(material)
         return material
@@ -299,7 +309,9 @@ class MaterialService:
         width, height = material.width, material.height
         if degrees % 180:
             material.width, material.height = height, width
-        await material.save(update_fields=["rotation", "width", "height"])
+        async with in_transaction():
+            await material.save(update_fields=["rotation", "width", "height"])
+            await self.dossier.touch(material.application_id)  # type: ignore[attr-defined]
         self._cancel_job(material.id)
         if material.kind in self.mappings and self.pool is not None:
             await self._recognise(material)
@@ -326,7 +338,9 @@ class MaterialService:
     async def remove(self, actor: Actor, material_id: str | int) -> None:
         material = await self._own_material(actor, material_id)
         self._cancel_job(material.id)
-        await material.delete()
+        async with in_transaction():
+            await material.delete()
+            await self.dossier.touch(material.application_id)  # type: ignore[attr-defined]
 
     def _cancel_job(self, material_id: int) -> None:
         job = self._jobs.pop(material_id, None)
