@@ -38,7 +38,7 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
-from core import db  # noqa: E402
+from core import crypto, db  # noqa: E402
 from core.app import create_app  # noqa: E402
 from core.districts import DISTRICTS  # noqa: E402
 from core.settings import Settings  # noqa: E402
@@ -78,15 +78,24 @@ async def seed(url: str, count: int, rng: random.Random) -> None:
             "VALUES (2026, '2026 年度', true, 0, $1) RETURNING id",
             now,
         )
+        # Stored as the service stores them: encrypted, with keyed hashes (core/crypto.py),
+        # under the keys drive()'s settings give the app.
+        cipher = crypto.configure(Settings(database_url=url))
+
+        def sealed(value: str) -> tuple[str, str]:
+            return cipher.encrypt(value), cipher.lookup_hash(value)
+
         users = [
-            (n, f"bench{n}", f"申请人{n}", _id_number(n), f"139{n:08d}", "x", 0, now, now)
+            (n, f"bench{n}", f"申请人{n}", *sealed(_id_number(n)), *sealed(f"139{n:08d}"), "x",
+             0, now, now)
             for n in range(1, count + 1)
-        ]
+        ]  # fmt: skip
         await conn.copy_records_to_table(
             "users",
             records=users,
-            columns=["id", "username", "real_name", "id_number", "mobile", "password_hash",
-                     "failed_logins", "password_changed_at", "created_at"],
+            columns=["id", "username", "real_name", "id_number", "id_number_hash", "mobile",
+                     "mobile_hash", "password_hash", "failed_logins", "password_changed_at",
+                     "created_at"],
         )  # fmt: skip
         states = sorted(s.value for s in DISTRICT_STATES)
         applications, members, materials, events = [], [], [], []
@@ -107,7 +116,7 @@ async def seed(url: str, count: int, rng: random.Random) -> None:
                 member_id += 1
                 members.append(
                     (member_id, n, rng.choice(("spouse", "child")), f"家属{member_id}",
-                     _id_number(count + member_id), date(2015, 1, 1), "{}", changed)
+                     *sealed(_id_number(count + member_id)), date(2015, 1, 1), "{}", changed)
                 )  # fmt: skip
             for kind in ("id_card_front", "household_register_page", "diploma", "degree_cert",
                          "collective_household_page"):  # fmt: skip
@@ -132,7 +141,7 @@ async def seed(url: str, count: int, rng: random.Random) -> None:
             "family_members",
             records=members,
             columns=["id", "application_id", "relationship", "real_name", "id_number",
-                     "birth_date", "details", "created_at"],
+                     "id_number_hash", "birth_date", "details", "created_at"],
         )  # fmt: skip
         await conn.copy_records_to_table(
             "materials",

@@ -9,10 +9,14 @@ from datetime import timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from core import audit
 from core.actors import Actor
 from core.clock import Clock
+from core.crypto import lookup_hash
 from core.errors import DomainError, ErrorCode
+from core.json_rows import children_json, rows_from_json
 from core.models import RecoveryCode, Role, RoleGrant, Session, User
+from core.ratelimit import RateLimits
 from core.security import (
     hash_password,
     needs_rehash,
@@ -52,11 +56,13 @@ class AccountService:
         clock: Clock,
         outbox: SmsOutbox,
         faces: FaceVerificationService,
+        rate_limits: RateLimits,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.outbox = outbox
         self.faces = faces
+        self.rate_limits = rate_limits
 
     def _hash(self, token: str) -> str:
         return token_hash(self.settings.secret_key, token)
@@ -86,7 +92,7 @@ class AccountService:
         check_password(password, forbidden=(username, id_number))
         if await User.filter(username=username).exists():
             raise DomainError(ErrorCode.USERNAME_TAKEN, "该账号已被注册", field="username")
-        if await User.filter(id_number=id_number).exists():
+        if await User.filter(id_number_hash=lookup_hash(id_number)).exists():
             raise DomainError(
                 ErrorCode.ID_NUMBER_TAKEN,
                 "该身份证号码已注册，可通过找回账号登录",
@@ -101,21 +107,36 @@ class AccountService:
                 password_hash=hash_password(password),
             )
             await RoleGrant.create(user=user, role=Role.APPLICANT)
+            await audit.record(
+                "account.registered", actor_id=user.id, subject_type="user", subject_id=user.id
+            )
         return user
 
     # Sessions -----------------------------------------------------------------------
 
-    async def login(self, account: str, password: str) -> IssuedSession:
+    async def login(
+        self, account: str, password: str, *, client_address: str | None = None
+    ) -> IssuedSession:
         account = account.strip()
+        # Before the lookup: unknown account names are counted like known ones.
+        await self.rate_limits.login(account, client_address)
         user = await User.filter(username=account).first()
         if user is None and len(account) == 18:
-            user = await User.filter(id_number=account.upper()).first()
+            user = await User.filter(id_number_hash=lookup_hash(account)).first()
         if user is None:
             raise DomainError(ErrorCode.INVALID_CREDENTIALS, "账号或密码错误")
         now = self.clock.now()
         if user.locked_until is not None and user.locked_until > now:
             raise self._locked(user)
         if not verify_password(user.password_hash, password):
+            # 身份鉴别失败 is an audit event (MLPS 2.0), by the account it was aimed at.
+            await audit.record(
+                "account.login_failed",
+                actor_id=None,
+                subject_type="user",
+                subject_id=user.id,
+                request=audit.RequestInfo(client_address=client_address),
+            )
             await User.filter(id=user.id).update(failed_logins=F("failed_logins") + 1)
             await user.refresh_from_db(fields=["failed_logins"])
             if user.failed_logins >= self.settings.lockout_threshold:
@@ -150,7 +171,9 @@ class AccountService:
 
     async def login_with_face(self, verification_id: str) -> IssuedSession:
         verification = await self.faces.consume(verification_id, "login")
-        user = await User.filter(id_number=verification.verified_id_number or "").first()
+        user = await User.filter(
+            id_number_hash=lookup_hash(verification.verified_id_number or "")
+        ).first()
         if user is None:
             raise DomainError(ErrorCode.NOT_FOUND, "该身份尚未注册账号，请先注册")
         return await self._issue(user, method="face")
@@ -167,12 +190,19 @@ class AccountService:
             last_seen_at=now,
             refresh_expires_at=now + timedelta(days=self.settings.refresh_token_days),
         )
+        await audit.record(
+            "account.login", actor_id=user.id, subject_type="user", subject_id=user.id,
+            reason=method,
+        )  # fmt: skip
         return IssuedSession(session, user, access, refresh)
 
     async def authenticate(self, access_token: str) -> Authenticated:
+        # One statement: the session, its user and the user's role grants (core/json_rows.py),
+        # since every signed-in request pays for it.
         session = (
             await Session.filter(access_hash=self._hash(access_token))
             .select_related("user")
+            .annotate(grants_json=children_json(RoleGrant, "user_id", '"sessions"."user_id"'))
             .first()
         )
         if session is None or session.revoked_at is not None:
@@ -184,7 +214,7 @@ class AccountService:
         if now - session.last_seen_at > _SEEN_GRANULARITY:
             await Session.filter(id=session.id).update(last_seen_at=now)
         user = session.user
-        grants = await RoleGrant.filter(user_id=user.id)
+        grants = rows_from_json(RoleGrant, session.grants_json)  # type: ignore[attr-defined]
         return Authenticated(session, user, Actor.of(user, grants))
 
     async def refresh(self, refresh_token: str) -> IssuedSession:
@@ -214,6 +244,12 @@ class AccountService:
 
     async def revoke(self, session: Session) -> None:
         await Session.filter(id=session.id, revoked_at=None).update(revoked_at=self.clock.now())
+        await audit.record(
+            "account.logout",
+            actor_id=session.user_id,  # type: ignore[attr-defined]
+            subject_type="session",
+            subject_id=session.id,
+        )
 
     async def _revoke_all(self, user: User) -> None:
         await Session.filter(user_id=user.id, revoked_at=None).update(revoked_at=self.clock.now())
@@ -241,12 +277,21 @@ class AccountService:
         await user.save(
             update_fields=["password_hash", "password_changed_at", "failed_logins", "locked_until"]
         )
+        await audit.record(
+            "account.password_set", actor_id=user.id, subject_type="user", subject_id=user.id
+        )
 
-    async def request_recovery_code(self, id_number: str, mobile: str) -> None:
+    async def request_recovery_code(
+        self, id_number: str, mobile: str, *, client_address: str | None = None
+    ) -> None:
         """Send a code to the registered mobile. The answer never says whether they matched."""
         id_number = normalise_id_number(id_number)
         mobile = normalise_mobile(mobile)
-        user = await User.filter(id_number=id_number, mobile=mobile).first()
+        # Counted whether or not they match, so the limit does not tell either.
+        await self.rate_limits.sms_code(id_number, mobile, client_address)
+        user = await User.filter(
+            id_number_hash=lookup_hash(id_number), mobile_hash=lookup_hash(mobile)
+        ).first()
         if user is None:
             return
         code = new_numeric_code()
@@ -269,7 +314,7 @@ class AccountService:
 
     async def recover_with_code(self, id_number: str, code: str, new_password: str) -> User:
         id_number = normalise_id_number(id_number)
-        user = await User.filter(id_number=id_number).first()
+        user = await User.filter(id_number_hash=lookup_hash(id_number)).first()
         wrong = DomainError(ErrorCode.INVALID_RECOVERY_CODE, "验证码错误或已过期", field="code")
         if user is None:
             raise wrong
@@ -298,7 +343,9 @@ class AccountService:
 
     async def recover_with_face(self, verification_id: str, new_password: str) -> User:
         verification = await self.faces.check_passed(verification_id, "recovery")
-        user = await User.filter(id_number=verification.verified_id_number or "").first()
+        user = await User.filter(
+            id_number_hash=lookup_hash(verification.verified_id_number or "")
+        ).first()
         if user is None:
             raise DomainError(ErrorCode.NOT_FOUND, "该身份尚未注册账号，请先注册")
         check_password(new_password, forbidden=(user.username, user.id_number))

@@ -6,7 +6,9 @@ at start-up); the database is opened in the lifespan.
 
 from __future__ import annotations
 
+import gc
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +18,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.exceptions import IntegrityError
 
 from core import db, health, metrics
@@ -42,6 +45,30 @@ _CALLBACK_STATUS = {
     ErrorCode.VERIFICATION_EXPIRED: 410,
     ErrorCode.VERIFICATION_ALREADY_USED: 409,
 }
+
+
+class WorkerHeaderMiddleware:
+    """``X-Worker``: an opaque id of the process that answered (not its pid or host).
+
+    With several workers or hosts behind a load balancer it tells an operator, and the
+    multi-worker test, which process served a response.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.worker = uuid.uuid4().hex[:12].encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def named_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), (b"x-worker", self.worker)]
+            await send(message)
+
+        await self.app(scope, receive, named_send)
 
 
 def create_plugin_manager(settings: Settings) -> pluggy.PluginManager:
@@ -90,6 +117,8 @@ def create_app(
                 yield
                 return
             await ensure_current_policy_year(services)
+            if settings.audit_purge_enabled:
+                await services.audit_retention.ensure_scheduled()
             await services.materials.start()
             # Durable timers: this process runs due jobs every jobs_poll_seconds.
             services.jobs.start(settings.jobs_poll_seconds)
@@ -100,6 +129,7 @@ def create_app(
                 await services.materials.stop()
         finally:
             metrics.process_stopped()
+            await services.rate_limits.close()
             await db.close()
 
     async def face_callback(request: Request) -> Response:
@@ -176,6 +206,7 @@ def create_app(
             *([Route("/metrics", metrics_endpoint)] if settings.metrics_enabled else []),
         ],
         middleware=[
+            Middleware(WorkerHeaderMiddleware),
             Middleware(RequestIdMiddleware),
             Middleware(metrics.MetricsMiddleware, sampler=ocr_sampler),
             Middleware(BodyLimitMiddleware, settings=settings),
@@ -206,4 +237,9 @@ def serve_app() -> Starlette:
     (worker processes are spawned, they do not inherit the parent's handlers)."""
     settings = get_settings()
     configure_logging(settings.log_format)
-    return create_app(settings)
+    app = create_app(settings)
+    # The schema, plugins and modules live as long as the process: kept out of the
+    # garbage collector's full passes, which otherwise walk them during requests.
+    gc.collect()
+    gc.freeze()
+    return app

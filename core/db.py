@@ -56,8 +56,12 @@ def __getattr__(name: str) -> Any:
 
 async def migrate(database_url: str | None = None) -> None:
     """Apply every pending migration, then close the connections it opened."""
+    # The audit log's append-only triggers are not a model's: (re)created after every run.
+    from core.audit_retention import install_guard
+
     try:
         await _migrate(config=tortoise_config(database_url))
+        await install_guard()
     finally:
         await close()
 

@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 from core import audit
 from core.actors import Actor, require_role
 from core.clock import Clock
+from core.crypto import lookup_hash
 from core.dossier_checks import (
     ADULT_AGE,
     FORM_SECTIONS,
@@ -36,6 +37,7 @@ from core.eligibility import EligibilityService, local_today
 from core.errors import DomainError, ErrorCode
 from core.facts import Outcome, age_on
 from core.hookspecs import Problem
+from core.json_rows import children_json, rows_from_json
 from core.materials import RELATIONSHIPS
 from core.models import (
     Application,
@@ -48,6 +50,7 @@ from core.models import (
     User,
 )
 from core.policy import EffectiveCondition, PolicyService, PolicyView
+from core.ratelimit import RateLimits
 from core.shared_data import SharedDataSource
 from core.states import State
 from core.validation import birth_date_of, normalise_id_number
@@ -118,13 +121,15 @@ class DossierService:
         clock: Clock,
         faces: FaceVerificationService,
         shared_data: SharedDataSource,
+        rate_limits: RateLimits,
     ) -> None:
         self.policy = policy
         self.clock = clock
         self.faces = faces
         self.shared_data = shared_data
+        self.rate_limits = rate_limits
         # 重新获取 reads and judges shared data exactly as the one-click test does.
-        self.eligibility = EligibilityService(policy, faces, shared_data, clock)
+        self.eligibility = EligibilityService(policy, faces, shared_data, clock, rate_limits)
         # Set by core.services once the lifecycle exists (it needs this service first).
         self.lifecycle: SubmissionFollowUp | None = None
 
@@ -141,6 +146,27 @@ class DossierService:
         if application is None:
             raise DomainError(ErrorCode.NOT_FOUND, "申报不存在", field="applicationId")
         return application
+
+    async def own_application_with_materials(
+        self, actor: Actor, application_id: str | int
+    ) -> tuple[Application, list[Material]]:
+        """``own_application`` and its materials in one statement (core/json_rows.py): the
+        application detail is what an applicant reloads most (业务查询)."""
+        require_role(actor, Role.APPLICANT)
+        try:
+            key = int(application_id)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(ErrorCode.NOT_FOUND, "申报不存在", field="applicationId") from exc
+        application = (
+            await Application.filter(id=key, applicant_id=actor.user_id)
+            .annotate(
+                materials_json=children_json(Material, "application_id", '"applications"."id"')
+            )
+            .first()
+        )
+        if application is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "申报不存在", field="applicationId")
+        return application, rows_from_json(Material, application.materials_json)  # type: ignore[attr-defined]
 
     async def load(self, application: Application) -> Dossier:
         view = await self.policy.view(await application.policy_year)  # type: ignore[arg-type]
@@ -219,6 +245,7 @@ class DossierService:
         application = await self.own_application(actor, application_id)
         self._editable(application)
         dossier = await self.load(application)
+        await self.rate_limits.shared_data(dossier.applicant.id)
         verification = await self.faces.check_passed(verification_id, "shared_data")
         if verification.verified_id_number != dossier.applicant.id_number:
             raise DomainError(
@@ -329,7 +356,7 @@ class DossierService:
         others = FamilyMember.filter(application_id=application.id)
         if member_id is not None:
             others = others.exclude(id=member_id)
-        if await others.filter(id_number=id_number).exists():
+        if await others.filter(id_number_hash=lookup_hash(id_number)).exists():
             raise DomainError(ErrorCode.INVALID_INPUT, "该随迁人员已添加", field="idNumber")
         if relationship == "spouse" and await others.filter(relationship="spouse").exists():
             raise DomainError(

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from core import audit
 from core.actors import Actor, require_role
 from core.clock import Clock
+from core.crypto import lookup_hash
 from core.districts import office_of
 from core.errors import DomainError, ErrorCode
 from core.facts import (
@@ -37,6 +38,7 @@ from core.models import (
     User,
 )
 from core.policy import PolicyService, PolicyView
+from core.ratelimit import RateLimits
 from core.shared_data import SharedDataSource, SharedRecord
 from core.validation import birth_date_of, normalise_id_number
 from core.verifications import FaceVerificationService
@@ -112,11 +114,13 @@ class EligibilityService:
         faces: FaceVerificationService,
         shared_data: SharedDataSource,
         clock: Clock,
+        rate_limits: RateLimits,
     ) -> None:
         self.policy = policy
         self.faces = faces
         self.shared_data = shared_data
         self.clock = clock
+        self.rate_limits = rate_limits
 
     # Facts --------------------------------------------------------------------------
 
@@ -211,7 +215,9 @@ class EligibilityService:
         done = [s for s in facts.settlements if s.completed]
         if not done:
             return None
-        if await ReapplicationPermit.filter(id_number=facts.id_number, used_at=None).exists():
+        if await ReapplicationPermit.filter(
+            id_number_hash=lookup_hash(facts.id_number), used_at=None
+        ).exists():
             return None
         latest = max(done, key=lambda s: s.year)
         return {"year": latest.year, "district": latest.district}
@@ -238,6 +244,7 @@ class EligibilityService:
             for k, v in certificate_numbers.items()
             if str(v).strip()
         }
+        await self.rate_limits.shared_data(user.id)
         verification = await self.faces.check_passed(verification_id, "shared_data")
         if verification.verified_id_number != user.id_number:
             raise DomainError(
@@ -373,7 +380,9 @@ class EligibilityService:
         if not analysis.barred:
             return None
         user = await User.get(id=analysis.user_id)
-        permit = await ReapplicationPermit.filter(id_number=user.id_number, used_at=None).first()
+        permit = await ReapplicationPermit.filter(
+            id_number_hash=lookup_hash(user.id_number), used_at=None
+        ).first()
         if permit is not None:
             return permit
         year, district = analysis.barred["year"], analysis.barred["district"]

@@ -25,6 +25,8 @@ class ErrorCode(enum.Enum):
     SESSION_EXPIRED = "SESSION_EXPIRED"
     INVALID_TOKEN = "INVALID_TOKEN"
     INVALID_RECOVERY_CODE = "INVALID_RECOVERY_CODE"
+    # Too many attempts in a window (core/ratelimit.py): retry after retry_after_seconds.
+    RATE_LIMITED = "RATE_LIMITED"
     # Face verification (微警认证)
     VERIFICATION_NOT_FOUND = "VERIFICATION_NOT_FOUND"
     VERIFICATION_PENDING = "VERIFICATION_PENDING"

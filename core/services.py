@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import crypto
 from core.accounts import AccountService
+from core.audit_retention import AuditRetention
 from core.cards import CardService
 from core.clock import Clock
 from core.dossier import DossierService
@@ -23,6 +25,7 @@ from core.lifecycle import LifecycleService
 from core.plugins import PluginRegistry
 from core.policy import PolicyService
 from core.policy_admin import PolicyAdmin
+from core.ratelimit import RateLimits, build_rate_limits
 from core.reference_requests import ReferenceRequests
 from core.schools import SchoolCatalogue
 from core.settings import Settings
@@ -60,6 +63,10 @@ class Services:
     reference_requests: ReferenceRequests
     employers: EmployerDirectory
     schools: SchoolCatalogue
+    # Rate limits on login, face verification, SMS codes, shared data and uploads.
+    rate_limits: RateLimits
+    # The audit log's daily purge past its retention period.
+    audit_retention: AuditRetention
 
 
 def build_services(
@@ -74,18 +81,25 @@ def build_services(
     events: EventBroker | None = None,
 ) -> Services:
     clock = clock or Clock()
+    # Personal data at rest: this process's keys (core/crypto.py).
+    crypto.configure(settings)
+    rate_limits = build_rate_limits(settings, clock)
     face_provider = face_provider or SimulatedFaceProvider(settings.face_verification_secret)
-    faces = FaceVerificationService(face_provider, clock, settings.face_verification_ttl_seconds)
+    faces = FaceVerificationService(
+        face_provider, clock, settings.face_verification_ttl_seconds, rate_limits
+    )
     outbox = SmsOutbox(sms_gateway or LogSmsGateway())
     policy = PolicyService(registry)
     shared_data = shared_data or DatabaseSharedData()
     storage = storage or LocalFileStorage(settings.storage_dir)
-    dossier = DossierService(policy, clock, faces, shared_data)
+    dossier = DossierService(policy, clock, faces, shared_data, rate_limits)
     jobs = JobQueue(clock)
     cards = CardService(settings, clock, storage, dossier)
     events = events or default_broker
     lifecycle = LifecycleService(registry, policy, clock, outbox, jobs, cards, events)
     lifecycle.register_jobs()
+    audit_retention = AuditRetention(clock, jobs, settings.audit_retention_days)
+    audit_retention.register_jobs()
     dossier.lifecycle = lifecycle
     reference_requests = ReferenceRequests(settings, clock, storage, outbox)
     return Services(
@@ -97,12 +111,12 @@ def build_services(
         face_provider=face_provider,
         faces=faces,
         outbox=outbox,
-        accounts=AccountService(settings, clock, outbox, faces),
+        accounts=AccountService(settings, clock, outbox, faces, rate_limits),
         shared_data=shared_data,
-        eligibility=EligibilityService(policy, faces, shared_data, clock),
+        eligibility=EligibilityService(policy, faces, shared_data, clock, rate_limits),
         dossier=dossier,
         storage=storage,
-        materials=MaterialService(settings, registry, dossier, storage),
+        materials=MaterialService(settings, registry, dossier, storage, rate_limits),
         jobs=jobs,
         cards=cards,
         events=events,
@@ -111,4 +125,6 @@ def build_services(
         reference_requests=reference_requests,
         employers=EmployerDirectory(reference_requests),
         schools=SchoolCatalogue(reference_requests),
+        rate_limits=rate_limits,
+        audit_retention=audit_retention,
     )

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -24,6 +26,31 @@ DEV_SECRET = "development-only-secret-change-me"
 
 def _config_file() -> Path:
     return Path(os.environ.get("TALENT_CONFIG", "talent.toml"))
+
+
+class RateRule(BaseModel):
+    """At most ``limit`` attempts per key in a fixed window of ``window_seconds``."""
+
+    limit: int = Field(gt=0)
+    window_seconds: int = Field(gt=0)
+
+
+# Rate limits (core/ratelimit.py) by scope: a key is an account name, identity number,
+# mobile, user or client address. Chosen so a person doing the thing by hand never
+# meets them, while scripted guessing or SMS bombing stops after a handful of tries.
+# An address allows more than an account: offices and campuses share one NAT address.
+DEFAULT_RATE_LIMITS: dict[str, RateRule] = {
+    "login.account": RateRule(limit=10, window_seconds=900),
+    "login.address": RateRule(limit=100, window_seconds=900),
+    "face.user": RateRule(limit=10, window_seconds=600),
+    "face.address": RateRule(limit=30, window_seconds=600),
+    "sms.identity": RateRule(limit=5, window_seconds=3600),
+    "sms.mobile": RateRule(limit=5, window_seconds=3600),
+    "sms.address": RateRule(limit=20, window_seconds=3600),
+    "shared_data.user": RateRule(limit=20, window_seconds=86400),
+    "upload.user": RateRule(limit=100, window_seconds=3600),
+    "upload.address": RateRule(limit=300, window_seconds=3600),
+}
 
 
 class Settings(BaseSettings):
@@ -99,9 +126,53 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1024 * 1024
     max_upload_files: int = 5
 
+    # Rate limits: the defaults above, a rule given here replaces its scope's
+    # (``TALENT_RATE_LIMITS='{"login.account": {"limit": 5, "window_seconds": 600}}'``).
+    rate_limits: dict[str, RateRule] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    # Reverse proxies (addresses or networks, comma-separated in the environment) whose
+    # X-Forwarded-For is believed: the client address is its last hop only when the
+    # peer is one of these, otherwise the peer itself (core/ratelimit.py).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Keep the counters in Redis (redis://host:6379/0) instead of the database.
+    rate_limit_redis_url: str | None = None
+
+    # The audit log (core/audit.py) is kept this many days, then purged by a daily job
+    # (core/audit_retention.py). MLPS 2.0 level 3 asks for at least 180 days; the
+    # production profile refuses less.
+    audit_retention_days: int = Field(default=180, gt=0)
+    # Arm the daily purge at start-up (off in tests that count the timers they fire).
+    audit_purge_enabled: bool = True
+
+    # Personal data at rest (core/crypto.py): AES-256-GCM keys by id, base64 of 32 bytes
+    # (``TALENT_DATA_KEYS='{"2026a": "..."}'``); new values are written under
+    # ``data_key_id``, every listed key still reads. ``lookup_key`` keys the HMAC-SHA256
+    # that finds an encrypted value (an identity number at sign-in). Unset: keys derived
+    # from the development secret, which the production profile refuses.
+    data_keys: dict[str, str] = Field(default_factory=dict)
+    data_key_id: str | None = None
+    lookup_key: str | None = None
+
     # Observability: log lines as JSON objects or as text; GET /metrics on or off.
     log_format: Literal["text", "json"] = "text"
     metrics_enabled: bool = True
+
+    @field_validator("rate_limits", mode="after")
+    @classmethod
+    def _merge_rate_limits(cls, value: dict[str, RateRule]) -> dict[str, RateRule]:
+        unknown = sorted(set(value) - set(DEFAULT_RATE_LIMITS))
+        if unknown:
+            raise ValueError(f"unknown rate-limit scopes: {', '.join(unknown)}")
+        return {**DEFAULT_RATE_LIMITS, **value}
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for item in value:
+                ip_network(str(item), strict=False)  # ValueError: not an address or network
+        return value
 
     def _by_profile(self, value: bool | None) -> bool:
         return self.profile == "development" if value is None else value
@@ -138,6 +209,15 @@ class Settings(BaseSettings):
         ):
             raise RuntimeError(
                 "TALENT_SECRET_KEY and TALENT_FACE_VERIFICATION_SECRET must be set in production"
+            )
+        if self.profile == "production" and self.audit_retention_days < 180:
+            raise RuntimeError("TALENT_AUDIT_RETENTION_DAYS must be at least 180 in production")
+        if self.profile == "production" and not (
+            self.data_keys and self.data_key_id and self.lookup_key
+        ):
+            raise RuntimeError(
+                "TALENT_DATA_KEYS, TALENT_DATA_KEY_ID and TALENT_LOOKUP_KEY must be set in "
+                "production (personal data at rest, README: Keys and their rotation)"
             )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from core.crypto import lookup_hash
 from core.models import SharedDataRow
 
 
@@ -42,7 +43,9 @@ def _record(row: SharedDataRow) -> SharedRecord:
 
 class DatabaseSharedData:
     async def records(self, id_number: str, kind: str) -> list[SharedRecord]:
-        rows = await SharedDataRow.filter(id_number=id_number, kind=kind).order_by("id")
+        rows = await SharedDataRow.filter(
+            id_number_hash=lookup_hash(id_number), kind=kind
+        ).order_by("id")
         return [_record(r) for r in rows]
 
     async def by_certificate(self, kind: str, certificate_number: str) -> SharedRecord | None:

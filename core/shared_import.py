@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core.crypto import lookup_hash
 from core.errors import DomainError, ErrorCode
 from core.models import SharedDataRow
 from core.validation import normalise_id_number
@@ -57,7 +58,9 @@ async def import_records(records: list[dict[str, Any]], *, replace: bool = True)
     async with in_transaction():
         if replace:
             for kind, id_number in {(k, n) for k, n, _, _ in checked}:
-                await SharedDataRow.filter(kind=kind, id_number=id_number).delete()
+                await SharedDataRow.filter(
+                    kind=kind, id_number_hash=lookup_hash(id_number)
+                ).delete()
         await SharedDataRow.bulk_create(
             [
                 SharedDataRow(kind=k, id_number=n, certificate_number=c, data=d)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core import audit
+from core.actors import OPERATOR
 from core.districts import office_of
 from core.errors import DomainError, ErrorCode
 from core.models import Role, RoleGrant, User
@@ -39,4 +41,12 @@ async def create_staff(
         await RoleGrant.create(
             user=user, role=staff_role, district=district, employer_id=employer_id
         )
+    # Created by the operator at the command line (``talent admin create``).
+    await audit.record(
+        "staff.created",
+        actor_id=OPERATOR.user_id,
+        subject_type="user",
+        subject_id=user.id,
+        reason=f"{staff_role.value} {district or ''} {employer_id or ''}".strip(),
+    )
     return user

@@ -10,21 +10,29 @@ from core.clock import Clock
 from core.errors import DomainError, ErrorCode
 from core.face import FaceProvider
 from core.models import FaceVerification, User
+from core.ratelimit import RateLimits
 
 PURPOSES = ("login", "recovery", "shared_data")
 
 
 class FaceVerificationService:
-    def __init__(self, provider: FaceProvider, clock: Clock, ttl_seconds: int) -> None:
+    def __init__(
+        self, provider: FaceProvider, clock: Clock, ttl_seconds: int, rate_limits: RateLimits
+    ) -> None:
         self.provider = provider
         self.clock = clock
         self.ttl = timedelta(seconds=ttl_seconds)
+        self.rate_limits = rate_limits
 
-    async def start(self, purpose: str, user: User | None = None) -> FaceVerification:
+    async def start(
+        self, purpose: str, user: User | None = None, *, client_address: str | None = None
+    ) -> FaceVerification:
         if purpose not in PURPOSES:
             raise DomainError(ErrorCode.INVALID_INPUT, "未知的认证用途", field="purpose")
         if purpose == "shared_data" and user is None:
             raise DomainError(ErrorCode.UNAUTHENTICATED, "请先登录")
+        # Each start asks the provider for a QR code (a paid call) and a person's face.
+        await self.rate_limits.face_verification(user.id if user else None, client_address)
         now = self.clock.now()
         return await FaceVerification.create(
             id=uuid.uuid4(), purpose=purpose, user=user, expires_at=now + self.ttl

@@ -178,7 +178,10 @@ class AccountMutation:
     async def login(self, info: Info, account: str, password: str) -> SessionResult:
         async def run() -> AuthSession:
             return await _session(
-                info, await info.context.services.accounts.login(account, password)
+                info,
+                await info.context.services.accounts.login(
+                    account, password, client_address=info.context.request_info.client_address
+                ),
             )
 
         return await attempt(run())
@@ -225,7 +228,9 @@ class AccountMutation:
     )
     async def request_recovery_code(self, info: Info, id_number: str, mobile: str) -> DoneResult:
         async def run() -> Done:
-            await info.context.services.accounts.request_recovery_code(id_number, mobile)
+            await info.context.services.accounts.request_recovery_code(
+                id_number, mobile, client_address=info.context.request_info.client_address
+            )
             return Done()
 
         return await attempt(run())
@@ -264,7 +269,9 @@ class AccountMutation:
     ) -> FaceVerificationResult:
         async def run() -> FaceVerification:
             user = info.context.auth.user if info.context.auth else None
-            row = await info.context.services.faces.start(purpose.value, user)
+            row = await info.context.services.faces.start(
+                purpose.value, user, client_address=info.context.request_info.client_address
+            )
             return _face(info, row)
 
         return await attempt(run())

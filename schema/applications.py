@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,9 +15,11 @@ from core.dossier_checks import DIRECT_RELATIVES, checklist, section_of_material
 from core.eligibility import local_today
 from core.errors import DomainError, ErrorCode
 from core.hookspecs import Problem as ProblemRow
+from core.masking import mask_id_number, mask_name, mask_values
 from core.materials import ADDRESS_TYPES, RELATIONSHIPS
 from core.models import Application as ApplicationRow
 from core.models import FamilyMember as FamilyMemberRow
+from core.models import Material as MaterialRow
 from core.states import LABELS, State
 from schema.context import Info
 from schema.errors import OperationError, attempt
@@ -76,21 +79,25 @@ class FamilyMember:
     @strawberry.field
     async def materials(self, info: Info) -> list[Material]:
         rows = await info.context.loaders.materials.load(self._application_id)
-        return [Material.of(m) for m in rows if str(m.family_member_id) == self.id]  # type: ignore[attr-defined]
+        mine = [m for m in rows if str(m.family_member_id) == self.id]  # type: ignore[attr-defined]
+        return [Material.of(m, whole=self._whole) for m in mine]
 
     _application_id: strawberry.Private[int]
+    _whole: strawberry.Private[bool]
 
     @classmethod
-    def of(cls, row: FamilyMemberRow) -> FamilyMember:
+    def of(cls, row: FamilyMemberRow, *, whole: bool) -> FamilyMember:
+        """``whole``: the viewer is the applicant or opened the case (core/masking.py)."""
         return cls(
             id=strawberry.ID(str(row.id)),
             relationship=row.relationship,
             relationship_label=RELATIONSHIPS[row.relationship][0],
-            real_name=row.real_name,
-            id_number=row.id_number,
+            real_name=row.real_name if whole else mask_name(row.real_name),
+            id_number=row.id_number if whole else mask_id_number(row.id_number),
             birth_date=row.birth_date,
-            details=JSON(row.details),
+            details=JSON(row.details if whole else mask_values(row.details)),
             _application_id=row.application_id,  # type: ignore[attr-defined]
+            _whole=whole,
         )
 
 
@@ -112,24 +119,60 @@ class Application(ApplicationProgress):  # + timeline, allowedActions, publicity
     updated_at: datetime
     submitted_at: datetime | None
 
-    @strawberry.field
-    async def family_members(self, info: Info) -> list[FamilyMember]:
-        rows = await info.context.loaders.family_members.load(int(self.id))
-        return [FamilyMember.of(r) for r in rows]
+    # Synchronous when a work list already loaded the rows (core/lifecycle_queue.py): an
+    # awaited field costs far more in GraphQL execution than building the objects does.
+    @strawberry.field(graphql_type=list[FamilyMember])
+    def family_members(self, info: Info) -> list[FamilyMember] | Awaitable[list[FamilyMember]]:
+        whole = self.whole_to(info)
+        if self._members is not None:
+            return [FamilyMember.of(r, whole=whole) for r in self._members]
+        return self._load_members(info, whole)
 
-    @strawberry.field
-    async def materials(self, info: Info) -> list[Material]:
+    async def _load_members(self, info: Info, whole: bool) -> list[FamilyMember]:
+        rows = await info.context.loaders.family_members.load(int(self.id))
+        return [FamilyMember.of(r, whole=whole) for r in rows]
+
+    def whole_to(self, info: Info) -> bool:
+        """Whether the viewer sees personal data whole: the applicant, or the one who
+        opened this case (``reviewApplication``, audit-logged); lists show it masked."""
+        actor = info.context.actor
+        owner = actor is not None and actor.user_id == self._row.applicant_id  # type: ignore[attr-defined]
+        return self._whole or owner
+
+    @strawberry.field(graphql_type=list[Material])
+    def materials(self, info: Info) -> list[Material] | Awaitable[list[Material]]:
+        whole = self.whole_to(info)
+        if self._materials is not None:
+            return [Material.of(r, whole=whole) for r in self._materials]
+        return self._load_materials(info, whole)
+
+    async def _load_materials(self, info: Info, whole: bool) -> list[Material]:
         rows = await info.context.loaders.materials.load(int(self.id))
-        return [Material.of(r) for r in rows]
+        return [Material.of(r, whole=whole) for r in rows]
 
     @strawberry.field(description="Each form section's saved values (入户资格, 个人信息, ...).")
-    def sections(self) -> JSON:
-        return JSON(self._sections)
+    def sections(self, info: Info) -> JSON:
+        if self.whole_to(info):
+            return JSON(self._sections)
+        return JSON({k: mask_values(v) for k, v in self._sections.items()})
 
     _sections: strawberry.Private[dict[str, Any]]
+    # The row itself (allowedActions, publicity read it) and, when a list loaded them
+    # with the page, its family members and materials.
+    _row: strawberry.Private[ApplicationRow]
+    _members: strawberry.Private[list[FamilyMemberRow] | None] = None
+    _materials: strawberry.Private[list[MaterialRow] | None] = None
+    _whole: strawberry.Private[bool] = False
 
     @classmethod
-    def of(cls, row: ApplicationRow) -> Application:
+    def of(
+        cls,
+        row: ApplicationRow,
+        *,
+        members: list[FamilyMemberRow] | None = None,
+        materials: list[MaterialRow] | None = None,
+        whole: bool = False,
+    ) -> Application:
         return cls(
             id=strawberry.ID(str(row.id)),
             state=row.state,
@@ -143,6 +186,10 @@ class Application(ApplicationProgress):  # + timeline, allowedActions, publicity
             updated_at=row.updated_at,
             submitted_at=row.submitted_at,
             _sections={k: (v or {}).get("values", {}) for k, v in row.sections.items()},
+            _row=row,
+            _members=members,
+            _materials=materials,
+            _whole=whole,
         )
 
 
@@ -260,7 +307,7 @@ async def _confirmation(info: Info, row: ApplicationRow) -> Confirmation:
             )
             for name, title in SECTIONS.items()
         ],
-        family_members=[FamilyMember.of(m) for m in dossier.members],
+        family_members=[FamilyMember.of(m, whole=True) for m in dossier.members],
         problems=[Problem.of(p) for p in problems],
     )
 
@@ -278,10 +325,10 @@ class ApplicationQuery:
     @strawberry.field(description="One of your applications.")
     async def application(self, info: Info, id: strawberry.ID) -> ApplicationResult:
         async def run() -> Application:
-            row = await info.context.services.dossier.own_application(
+            row, materials = await info.context.services.dossier.own_application_with_materials(
                 info.context.require_actor(), str(id)
             )
-            return Application.of(row)
+            return Application.of(row, materials=materials)
 
         return await attempt(run())
 
@@ -372,7 +419,7 @@ class ApplicationMutation:
             row = await info.context.services.dossier.add_family_member(
                 info.context.require_actor(), str(application_id), _member_values(input)
             )
-            return FamilyMember.of(row)
+            return FamilyMember.of(row, whole=True)  # the dossier's owner only
 
         return await attempt(run())
 
@@ -384,7 +431,7 @@ class ApplicationMutation:
             row = await info.context.services.dossier.update_family_member(
                 info.context.require_actor(), str(member_id), _member_values(input)
             )
-            return FamilyMember.of(row)
+            return FamilyMember.of(row, whole=True)  # the dossier's owner only
 
         return await attempt(run())
 

@@ -13,6 +13,7 @@ from core.plugins import PluginConflictError, PluginRegistry
 from core.settings import Settings
 from schema.accounts import AccountMutation, AccountQuery
 from schema.applications import ApplicationMutation, ApplicationQuery
+from schema.audit import AuditQuery
 from schema.cards import CardMutation, CardQuery
 from schema.eligibility import EligibilityMutation, EligibilityQuery
 from schema.errors import is_unexpected
@@ -36,6 +37,7 @@ CORE_QUERY_TYPES: tuple[type[Any], ...] = (
     ReviewQuery,
     OrganisationQuery,
     CardQuery,
+    AuditQuery,
 )
 CORE_MUTATION_TYPES: tuple[type[Any], ...] = (
     AccountMutation,

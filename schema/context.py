@@ -13,6 +13,7 @@ from core.actors import Actor
 from core.audit import RequestInfo
 from core.errors import DomainError, ErrorCode
 from core.policy import EffectiveCategory, PolicyView
+from core.ratelimit import client_address
 from core.services import Services
 from schema.loaders import Loaders
 
@@ -59,7 +60,11 @@ Info = StrawberryInfo[Context, None]
 
 
 async def build_context(request: Request, services: Services) -> Context:
-    client = request.client.host if request.client else None
+    client = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        services.settings.trusted_proxies,
+    )
     ctx = Context(
         request=request,
         services=services,

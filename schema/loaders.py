@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
-from core.models import Application, Employer, FamilyMember, Material, ReviewEvent, User
+from core.models import Employer, FamilyMember, Material, ReviewEvent, User
 from core.models.cards import HouseholdCard
 
 
@@ -43,11 +43,6 @@ async def _employers(ids: Sequence[int]) -> list[Employer | None]:
     return [by_id.get(i) for i in ids]
 
 
-async def _applications(ids: Sequence[int]) -> list[Application | None]:
-    by_id = {row.id: row for row in await Application.filter(id__in=list(ids))}
-    return [by_id.get(i) for i in ids]
-
-
 async def _users(ids: Sequence[int]) -> list[User | None]:
     by_id = {row.id: row for row in await User.filter(id__in=list(ids))}
     return [by_id.get(i) for i in ids]
@@ -64,4 +59,3 @@ class Loaders:
         self.cards = DataLoader(load_fn=_cards)
         self.employers = DataLoader(load_fn=_employers)
         self.users = DataLoader(load_fn=_users)
-        self.applications = DataLoader(load_fn=_applications)

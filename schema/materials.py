@@ -10,6 +10,7 @@ from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
 from core.errors import DomainError, ErrorCode
+from core.masking import mask_ocr_fields
 from core.models import Material as MaterialRow
 from schema.accounts import Done, DoneResult
 from schema.context import Info
@@ -53,7 +54,8 @@ class Material:
     _row: strawberry.Private[MaterialRow]
 
     @classmethod
-    def of(cls, row: MaterialRow) -> Material:
+    def of(cls, row: MaterialRow, *, whole: bool = True) -> Material:
+        """``whole=False``: a work list's view, numbers read from the photo masked."""
         member = row.family_member_id  # type: ignore[attr-defined]
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -65,7 +67,7 @@ class Material:
             height=row.height,
             rotation=row.rotation,
             suggested_rotation=row.suggested_rotation,
-            ocr_fields=JSON(row.ocr_fields),
+            ocr_fields=JSON(row.ocr_fields if whole else mask_ocr_fields(row.ocr_fields)),
             filename=row.filename,
             label=row.label,
             created_at=row.created_at,
@@ -121,6 +123,7 @@ class MaterialMutation:
                 filename=getattr(file, "filename", "") or "",
                 family_member_id=str(family_member_id) if family_member_id else None,
                 label=label,
+                client_address=info.context.request_info.client_address,
             )
             return Material.of(row)
 

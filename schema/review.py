@@ -15,6 +15,7 @@ import strawberry
 from core import audit
 from core.lifecycle_queue import QueueFilter, QueuePage, review_queue
 from core.lifecycle_rules import Action
+from core.masking import mask_id_number, mask_mobile
 from core.models import Application as ApplicationRow
 from core.models import User
 from core.states import State
@@ -55,7 +56,16 @@ class ReviewCase:
     review_deadline: ReviewDeadline | None
 
     @classmethod
-    def of(cls, row: ApplicationRow, applicant: User, today: date, *, whole: bool) -> ReviewCase:
+    def of(
+        cls,
+        row: ApplicationRow,
+        applicant: User,
+        today: date,
+        *,
+        whole: bool,
+        page: QueuePage | None = None,
+    ) -> ReviewCase:
+        """``page``: the work list's page, whose family members and materials it carries."""
         since = row.state_changed_at or row.updated_at
         deadline = None
         if row.review_due_on is not None and row.state == State.UNDER_REVIEW:
@@ -69,21 +79,23 @@ class ReviewCase:
         snapshot = row.parameters_snapshot or {}
         return cls(
             id=strawberry.ID(str(row.id)),
-            application=Application.of(row),
+            application=Application.of(
+                row,
+                members=page.members.get(row.id) if page else None,
+                materials=page.materials.get(row.id) if page else None,
+                whole=whole,
+            ),
+            # The full name in every list: only the case's handlers see a work list.
             applicant=ApplicantSummary(
                 real_name=applicant.real_name,
-                id_number=applicant.id_number if whole else _mask(applicant.id_number, 6, 4),
-                mobile=applicant.mobile if whole else _mask(applicant.mobile, 3, 4),
+                id_number=applicant.id_number if whole else mask_id_number(applicant.id_number),
+                mobile=applicant.mobile if whole else mask_mobile(applicant.mobile),
             ),
             condition_title=str(snapshot.get("title", row.condition_id)),
             waiting_since=since,
             working_days_waiting=working_days_between(local_date(since), today),
             review_deadline=deadline,
         )
-
-
-def _mask(text: str, head: int, tail: int) -> str:
-    return text[:head] + "*" * max(len(text) - head - tail, 0) + text[-tail:]
 
 
 @strawberry.type
@@ -124,13 +136,11 @@ ReviewCaseResult = Annotated[ReviewCase | OperationError, strawberry.union("Revi
 
 def case_list(info: Info, page: QueuePage) -> CaseList:
     today = local_date(info.context.services.clock.now())
-    loader = info.context.loaders.applications
-    cases = []
-    for row in page.rows:
-        loader.prime(row.id, row)  # allowedActions reads the row without a query
-        cases.append(ReviewCase.of(row, row.applicant, today, whole=False))  # type: ignore[arg-type]
     return CaseList(
-        cases=cases,
+        cases=[
+            ReviewCase.of(row, row.applicant, today, whole=False, page=page)  # type: ignore[arg-type]
+            for row in page.rows
+        ],
         page_info=PageInfo(end_cursor=page.end_cursor, has_next_page=page.has_next_page),
     )
 
@@ -204,7 +214,6 @@ class ReviewQuery:
                 reason="审核查看申报详情",
                 request=info.context.request_info,
             )
-            info.context.loaders.applications.prime(row.id, row)
             today = local_date(info.context.services.clock.now())
             return ReviewCase.of(row, applicant, today, whole=True)
 

@@ -91,6 +91,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         load_entrypoint_plugins=False,
         # Tests run due jobs explicitly (services.jobs.run_due), never in the background.
         jobs_poll_seconds=0,
+        # ... and count the ones they expect: the audit log's daily purge only where
+        # tested (tests/test_audit.py).
+        audit_purge_enabled=False,
     )
 
 

@@ -14,19 +14,25 @@ from tests.graphql import GraphQLClient
 ROOT = Path(__file__).resolve().parents[1]
 
 
-async def talent(settings: Any, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the command line in its own process, as an operator would."""
-    env = {
+async def talent(
+    settings: Any, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line in its own process, as an operator would (``env``: more
+    environment variables)."""
+    merged = {
         **os.environ,
         "TALENT_DATABASE_URL": settings.database_url,
+        # The same keys as the app under test: personal data is encrypted (core/crypto.py).
+        "TALENT_SECRET_KEY": settings.secret_key,
         "TALENT_LOAD_ENTRYPOINT_PLUGINS": "false",
         "TALENT_CONFIG": str(ROOT / "no-such-config.toml"),
+        **(env or {}),
     }
     return await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "core.cli", *args],
         cwd=ROOT,
-        env=env,
+        env=merged,
         capture_output=True,
         text=True,
         timeout=120,

@@ -11,6 +11,7 @@ import pytest
 
 from core.clock import ManualClock
 from core.credit_codes import organisation_check_digit
+from core.crypto import lookup_hash
 from core.models import AuditLog, Employer, SmsMessage
 from core.names import name_key
 from tests.graphql import GraphQLClient
@@ -352,7 +353,12 @@ async def test_rename_keeping_the_nine_character_code(app: Any, client: GraphQLC
     )
     assert [e["name"] for e in (await search(person, new_name))["items"]] == [new_name]
     assert (await search(person, nine_only["name"]))["total"] == 0
-    assert await SmsMessage.filter(purpose="reference_request", mobile="13912345671").count() == 1
+    assert (
+        await SmsMessage.filter(
+            purpose="reference_request", mobile_hash=lookup_hash("13912345671")
+        ).count()
+        == 1
+    )
 
 
 async def test_rename_with_the_code_that_embeds_the_listed_one_records_it(

@@ -352,8 +352,11 @@ async def test_two_processes_racing_fire_each_job_once(
         assert result.returncode == 0, result.stderr
     counts = [int(r.stdout.strip()) for r in results]
     assert sum(counts) == len(keys)
-    # Both really worked at the same time, yet no job fired twice.
-    assert all(c > 0 for c in counts), counts
+    if settings.database_url.startswith("postgres"):
+        # Both really worked at the same time, yet no job fired twice. (SQLite admits one
+        # writer at a time and its busy-wait can starve the other process for the whole
+        # run; the embedded default runs one worker for that reason.)
+        assert all(c > 0 for c in counts), counts
     for key in keys:
         assert await AuditLog.filter(action="job.fired", subject_id=key).count() == 1
     by_process = {

@@ -1,6 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
+from core.crypto import EncryptedTextField
 from core.models.accounts import Role
 from core.models.jobs import JobStatus
 from core.models.reference import EmployerNature, MajorLevel, ReferenceRequestKind, ReferenceRequestStatus, SchoolLevel
@@ -119,10 +120,24 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='RateCounter',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('scope', fields.CharField(max_length=32)),
+                ('key_hash', fields.CharField(max_length=64)),
+                ('window_start', fields.BigIntField()),
+                ('expires_at', fields.BigIntField(db_index=True)),
+                ('count', fields.IntField(default=0)),
+            ],
+            options={'table': 'rate_counters', 'app': 'core', 'unique_together': (('scope', 'key_hash', 'window_start'),), 'pk_attr': 'id', 'table_description': 'How often a keyed actor did a limited thing within one fixed time window.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='ReapplicationPermit',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('id_number', fields.CharField(db_index=True, max_length=18)),
+                ('id_number', EncryptedTextField(unique=False)),
+                ('id_number_hash', fields.CharField(db_index=True, max_length=64)),
                 ('granted_by_id', fields.IntField()),
                 ('district', fields.CharField(null=True, max_length=32)),
                 ('reason', fields.TextField(default='', unique=False)),
@@ -130,7 +145,7 @@ class Migration(migrations.Migration):
                 ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'reapplication_permits', 'app': 'core', 'pk_attr': 'id', 'table_description': "A district's reopening of the right to apply again (开通再次申报权限)."},
-            bases=['Model'],
+            bases=['LookupHashed'],
         ),
         ops.CreateModel(
             name='School',
@@ -151,13 +166,14 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('kind', fields.CharField(max_length=32)),
-                ('id_number', fields.CharField(db_index=True, max_length=18)),
+                ('id_number', EncryptedTextField(unique=False)),
+                ('id_number_hash', fields.CharField(db_index=True, max_length=64)),
                 ('certificate_number', fields.CharField(null=True, db_index=True, max_length=64)),
                 ('data', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('imported_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'shared_data_records', 'app': 'core', 'pk_attr': 'id', 'table_description': "The embedded implementation's storage."},
-            bases=['Model'],
+            bases=['LookupHashed'],
         ),
         ops.CreateModel(
             name='User',
@@ -165,16 +181,18 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('username', fields.CharField(unique=True, max_length=64)),
                 ('real_name', fields.CharField(max_length=100)),
-                ('id_number', fields.CharField(unique=True, max_length=18)),
-                ('mobile', fields.CharField(db_index=True, max_length=11)),
+                ('id_number', EncryptedTextField(unique=False)),
+                ('id_number_hash', fields.CharField(unique=True, max_length=64)),
+                ('mobile', EncryptedTextField(unique=False)),
+                ('mobile_hash', fields.CharField(db_index=True, max_length=64)),
                 ('password_hash', fields.CharField(max_length=255)),
                 ('failed_logins', fields.IntField(default=0)),
                 ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('password_changed_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'users', 'app': 'core', 'pk_attr': 'id'},
-            bases=['Model'],
+            options={'table': 'users', 'app': 'core', 'pk_attr': 'id', 'table_description': "A person's account. Identity number and mobile are stored encrypted and found"},
+            bases=['LookupHashed'],
         ),
         ops.CreateModel(
             name='EligibilityAnalysis',
@@ -247,7 +265,7 @@ class Migration(migrations.Migration):
                 ('purpose', fields.CharField(max_length=16)),
                 ('user', fields.ForeignKeyField('core.User', source_field='user_id', null=True, db_constraint=True, to_field='id', related_name='face_verifications', on_delete=OnDelete.CASCADE)),
                 ('status', fields.CharField(default='pending', max_length=16)),
-                ('verified_id_number', fields.CharField(null=True, max_length=18)),
+                ('verified_id_number', EncryptedTextField(null=True, unique=False)),
                 ('verified_name', fields.CharField(null=True, max_length=100)),
                 ('callback_nonce', fields.CharField(null=True, unique=True, max_length=64)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
@@ -265,13 +283,14 @@ class Migration(migrations.Migration):
                 ('application', fields.ForeignKeyField('core.Application', source_field='application_id', db_constraint=True, to_field='id', related_name='family_members', on_delete=OnDelete.CASCADE)),
                 ('relationship', fields.CharField(max_length=16)),
                 ('real_name', fields.CharField(max_length=100)),
-                ('id_number', fields.CharField(max_length=18)),
+                ('id_number', EncryptedTextField(unique=False)),
+                ('id_number_hash', fields.CharField(db_index=True, max_length=64)),
                 ('birth_date', fields.DateField(null=True)),
                 ('details', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'family_members', 'app': 'core', 'indexes': [Index(fields=['application_id', 'id'])], 'pk_attr': 'id', 'table_description': 'An accompanying family member (随迁人员): spouse or child under 18.'},
-            bases=['Model'],
+            bases=['LookupHashed'],
         ),
         ops.CreateModel(
             name='HouseholdCard',
@@ -428,7 +447,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('user', fields.ForeignKeyField('core.User', source_field='user_id', null=True, db_constraint=True, to_field='id', related_name='sms_messages', on_delete=OnDelete.SET_NULL)),
-                ('mobile', fields.CharField(max_length=11)),
+                ('mobile', EncryptedTextField(unique=False)),
+                ('mobile_hash', fields.CharField(db_index=True, max_length=64)),
                 ('purpose', fields.CharField(max_length=32)),
                 ('text', fields.TextField(unique=False)),
                 ('status', fields.CharField(default='queued', max_length=16)),
@@ -436,6 +456,6 @@ class Migration(migrations.Migration):
                 ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'sms_messages', 'app': 'core', 'pk_attr': 'id', 'table_description': 'The SMS outbox: every message is written here before the gateway sends it.'},
-            bases=['Model'],
+            bases=['LookupHashed'],
         ),
     ]

@@ -22,6 +22,7 @@ from core.models.eligibility import EligibilityAnalysis
 from core.models.employer_admins import EmployerAdminRequest
 from core.models.jobs import Job, JobStatus
 from core.models.policy import CategorySetting, ConditionSetting, PolicyYear
+from core.models.ratelimit import RateCounter
 from core.models.reference import (
     Employer,
     EmployerNature,
@@ -54,6 +55,7 @@ __all__ = [
     "MajorLevel",
     "Material",
     "PolicyYear",
+    "RateCounter",
     "ReapplicationPermit",
     "RecoveryCode",
     "ReferenceAttachment",

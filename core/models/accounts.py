@@ -7,6 +7,8 @@ import enum
 from tortoise import fields
 from tortoise.models import Model
 
+from core.crypto import EncryptedTextField, LookupHashed
+
 
 class Role(enum.StrEnum):
     APPLICANT = "applicant"  # 申办人
@@ -15,12 +17,19 @@ class Role(enum.StrEnum):
     ADMIN = "admin"  # 市人社局 / 技术支持
 
 
-class User(Model):
+class User(LookupHashed):
+    """A person's account. Identity number and mobile are stored encrypted and found
+    through their keyed hashes (core/crypto.py)."""
+
+    HASHED = ("id_number", "mobile")
+
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=64, unique=True)
     real_name = fields.CharField(max_length=100)
-    id_number = fields.CharField(max_length=18, unique=True)
-    mobile = fields.CharField(max_length=11, db_index=True)
+    id_number = EncryptedTextField()
+    id_number_hash = fields.CharField(max_length=64, unique=True)
+    mobile = EncryptedTextField()
+    mobile_hash = fields.CharField(max_length=64, db_index=True)
     password_hash = fields.CharField(max_length=255)
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
@@ -78,7 +87,7 @@ class FaceVerification(Model):
         "core.User", related_name="face_verifications", null=True, on_delete=fields.CASCADE
     )
     status = fields.CharField(max_length=16, default="pending")
-    verified_id_number = fields.CharField(max_length=18, null=True)
+    verified_id_number = EncryptedTextField(null=True)
     verified_name = fields.CharField(max_length=100, null=True)
     callback_nonce = fields.CharField(max_length=64, null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -107,14 +116,17 @@ class RecoveryCode(Model):
         table = "recovery_codes"
 
 
-class SmsMessage(Model):
+class SmsMessage(LookupHashed):
     """The SMS outbox: every message is written here before the gateway sends it."""
+
+    HASHED = ("mobile",)
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "core.User", related_name="sms_messages", null=True, on_delete=fields.SET_NULL
     )
-    mobile = fields.CharField(max_length=11)
+    mobile = EncryptedTextField()
+    mobile_hash = fields.CharField(max_length=64, db_index=True)
     purpose = fields.CharField(max_length=32)
     text = fields.TextField()
     status = fields.CharField(max_length=16, default="queued")  # queued | sent | failed

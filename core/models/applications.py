@@ -7,6 +7,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from core.crypto import EncryptedTextField, LookupHashed
+
 
 class Application(Model):
     """An application for household registration under one condition of one category."""
@@ -53,8 +55,10 @@ class Application(Model):
         indexes = (("district", "state", "state_changed_at", "id"),)
 
 
-class FamilyMember(Model):
+class FamilyMember(LookupHashed):
     """An accompanying family member (随迁人员): spouse or child under 18."""
+
+    HASHED = ("id_number",)
 
     id = fields.IntField(primary_key=True)
     application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
@@ -62,7 +66,8 @@ class FamilyMember(Model):
     )
     relationship = fields.CharField(max_length=16)
     real_name = fields.CharField(max_length=100)
-    id_number = fields.CharField(max_length=18)
+    id_number = EncryptedTextField()
+    id_number_hash = fields.CharField(max_length=64, db_index=True)
     birth_date = fields.DateField(null=True)
     details: Any = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
