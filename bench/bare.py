@@ -1,4 +1,4 @@
-"""The yardstick for ``bench/http.py``: bare Starlette doing the same database reads.
+"""The yardstick for ``bench/against_bare.py``: bare Starlette doing the same database reads.
 
 ``uvicorn --app-dir bench bare:app`` with ``BENCH_DSN`` (PostgreSQL). ``POST /trivial``
 answers what ``{ __typename }`` answers; ``POST /detail`` reads an applicant's application

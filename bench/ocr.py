@@ -27,11 +27,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 REPO = Path(__file__).resolve().parents[1]
-# Run as a script, Python puts bench/ first on the path, where a sibling script may
-# shadow a standard module (bench/queue.py would replace ``queue``): drop it, and make
-# ``core`` and ``plugins`` importable from the checkout instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 if str(REPO) not in sys.path:
+    # Run as a script from a checkout: make ``core`` and ``plugins`` importable.
     sys.path.insert(0, str(REPO))
 
 from core.app import create_plugin_manager  # noqa: E402

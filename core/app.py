@@ -6,7 +6,6 @@ at start-up); the database is opened in the lifespan.
 
 from __future__ import annotations
 
-import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -237,9 +236,4 @@ def serve_app() -> Starlette:
     (worker processes are spawned, they do not inherit the parent's handlers)."""
     settings = get_settings()
     configure_logging(settings.log_format)
-    app = create_app(settings)
-    # The schema, plugins and modules live as long as the process: kept out of the
-    # garbage collector's full passes, which otherwise walk them during requests.
-    gc.collect()
-    gc.freeze()
-    return app
+    return create_app(settings)

@@ -9,9 +9,11 @@ It is CPU-bound (about a second a photo on 2 cores), so the web process hands it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import itertools
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Generator, Mapping
@@ -180,7 +182,21 @@ class OcrJob:
         return self._future.cancel()
 
 
+# Niceness of the recognition threads: OCR shares the cores with the web server, and a
+# request waiting behind a photo's recognition is what users notice (docs/performance.md).
+OCR_NICE: Final = 10
+
+
+def _lower_priority() -> None:
+    """Run this worker thread (and the threads onnxruntime starts from it, which inherit
+    it) at a lower priority, so requests get the CPU first. Linux schedules threads one
+    by one; elsewhere, or when refused, recognition keeps the server's priority."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), OCR_NICE)
+
+
 def _warm(threads: int) -> None:
+    _lower_priority()
     get_recogniser(threads)
 
 

@@ -1,6 +1,6 @@
 """The service over HTTP, side by side with bare Starlette doing the same database reads.
 
-Usage: ``.venv/bin/python bench/http.py [--quick] [--workers 2] [--applicants 50]``
+Usage: ``.venv/bin/python bench/against_bare.py [--quick] [--workers 2] [--applicants 50]``
 
 One command, every figure of issue 6's performance section:
 
@@ -48,10 +48,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-# Run as a script, this file's folder comes first on the path and its name would hide
-# the standard library's ``http`` (and bench/queue.py its ``queue``): look in the checkout.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 if str(REPO) not in sys.path:
+    # Run as a script from a checkout: make ``core`` and ``plugins`` importable.
     sys.path.insert(0, str(REPO))
 
 PYTHON = sys.executable
@@ -622,7 +620,7 @@ async def orchestrate(args: argparse.Namespace) -> None:
                 env,
                 tmp / "bare.log",
             )
-        )  # fmt: skip
+        )
         await wait_until_up(service_port, "/ready")
         await wait_until_up(bare_port, "/trivial")
         print(

@@ -1,6 +1,6 @@
 """Benchmark of the district reviewer's queue (``reviewQueue``) at 100,000 applications.
 
-Usage: ``.venv/bin/python bench/queue.py [--applications 100000] [--requests 200]``
+Usage: ``.venv/bin/python bench/review_queue.py [--applications 100000] [--requests 200]``
 
 Creates a throw-away PostgreSQL database (``TALENT_BENCH_POSTGRES_DSN``, default
 ``postgres://postgres@127.0.0.1:5432/postgres``), migrates it, and bulk-loads (COPY)
@@ -28,10 +28,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-# Run as a script, this file's folder comes first on the path and its name would hide
-# the standard library's ``queue``: look in the checkout instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 if str(REPO) not in sys.path:
+    # Run as a script from a checkout: make ``core`` and ``plugins`` importable.
     sys.path.insert(0, str(REPO))
 
 import asyncpg  # noqa: E402
