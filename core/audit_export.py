@@ -100,6 +100,18 @@ async def entries(filter: AuditFilter, *, batch: int = BATCH) -> AsyncIterator[A
         last = rows[-1].id
 
 
+# A cell a spreadsheet would run as a formula (CSV injection): a reason or subject may
+# carry text a person typed, and auditors open exports in spreadsheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(record: dict[str, object]) -> dict[str, object]:
+    return {
+        key: f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+        for key, value in record.items()
+    }
+
+
 async def export(
     filter: AuditFilter, fmt: ExportFormat = "csv", *, batch: int = BATCH
 ) -> AsyncIterator[str]:
@@ -113,7 +125,7 @@ async def export(
     count = 0
     async for row in entries(filter, batch=batch):
         if fmt == "csv":
-            writer.writerow(as_dict(row))
+            writer.writerow(spreadsheet_safe(as_dict(row)))
         else:
             buffer.write(json.dumps(as_dict(row), ensure_ascii=False) + "\n")
         count += 1

@@ -136,6 +136,9 @@ async def test_the_export_streams_a_period_as_csv_and_json_lines(
     app: Any, client: GraphQLClient, settings: Settings, tmp_path: Any
 ) -> None:
     await submitted(app, client, 1)
+    await AuditLog.create(
+        action="test.typed", subject_type="note", reason='=HYPERLINK("http://x","y")'
+    )
     rows = await AuditLog.all().order_by("id")
     assert rows
     day = local_date(rows[0].created_at).isoformat()
@@ -150,6 +153,9 @@ async def test_the_export_streams_a_period_as_csv_and_json_lines(
     assert [int(r["id"]) for r in exported][:-1] == [r.id for r in rows]
     assert exported[0]["action"] == rows[0].action
     assert exported[-1]["action"] == "audit.exported" and exported[-1]["actor_id"] == "0"
+    # Typed text that a spreadsheet would run as a formula is exported inert.
+    typed = next(r for r in exported if r["action"] == "test.typed")
+    assert typed["reason"] == '\'=HYPERLINK("http://x","y")'
 
     lines = await talent(
         settings, "audit", "export", "--since", day, "--until", day, "--format", "jsonl"
