@@ -108,7 +108,7 @@ async def seed(url: str, count: int, rng: random.Random) -> None:
             applications.append(
                 (n, n, year_id, "education", "bachelor", state, 3, rng.choice(DISTRICTS), None,
                  "{}", snapshot, False, changed - timedelta(days=3), changed, changed, changed,
-                 due, False)
+                 due, False, True)
             )  # fmt: skip
             for _ in range(rng.choice((0, 1, 1, 2))):
                 member_id += 1
@@ -133,7 +133,8 @@ async def seed(url: str, count: int, rng: random.Random) -> None:
             columns=["id", "applicant_id", "policy_year_id", "category_id", "condition_id",
                      "state", "version", "district", "employer_id", "sections",
                      "parameters_snapshot", "fast_track", "created_at", "updated_at",
-                     "submitted_at", "state_changed_at", "review_due_on", "review_extended"],
+                     "submitted_at", "state_changed_at", "review_due_on", "review_extended",
+                     "reached_district"],
         )  # fmt: skip
         await conn.copy_records_to_table(
             "family_members",

@@ -160,7 +160,7 @@ async def load_lifecycle_demo(services: Services, password: str) -> list[str]:
         first = State.EMPLOYER_REVIEW if through_employer else State.AWAITING_ACCEPTANCE
         await Application.filter(id=application.id).update(
             state=first, version=1, submitted_at=now, state_changed_at=now, district="天河区",
-            employer_id=employer.id,
+            employer_id=employer.id, reached_district=not through_employer,
             parameters_snapshot={"year": year.year, "categoryId": "education",
                                  "conditionId": "bachelor", "title": TITLE},
         )  # fmt: skip

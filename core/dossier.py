@@ -447,6 +447,7 @@ class DossierService:
                 id=application.id, state=application.state, version=application.version
             ).update(
                 state=first,
+                reached_district=first != State.EMPLOYER_REVIEW,
                 version=application.version + 1,
                 submitted_at=now,
                 state_changed_at=now,

@@ -106,9 +106,7 @@ def parties(actor: Actor | None, application: Application) -> frozenset[Party]:
         and application.employer_id in employer_ids(actor)
     ):
         found.add(Party.EMPLOYER_ADMIN)
-    if state not in (State.DRAFT, State.EMPLOYER_REVIEW) and application.district in set(
-        actor.districts()
-    ):
+    if application.reached_district and application.district in set(actor.districts()):
         found.add(Party.REVIEWER)
     return frozenset(found)
 
@@ -377,7 +375,7 @@ class LifecycleService:
             effects.cancel.append(f"{PUBLICITY_END_JOB}:{key}")
         action = step.action
         if action == Action.FORWARD:
-            effects.fields["forwarded_at"] = now
+            effects.fields |= {"forwarded_at": now, "reached_district": True}
             effects.schedule.append(self._auto_accept_timer(application.id, now))
         elif action in (Action.ACCEPT, Action.AUTO_ACCEPT):
             effects.fields |= {
@@ -403,12 +401,15 @@ class LifecycleService:
                 (PUBLICITY_END_JOB, f"{PUBLICITY_END_JOB}:{key}", day_start(ends + timedelta(1)))
             )
         elif action == Action.RECALL:
-            effects.fields["forwarded_at"] = None
+            effects.fields |= {"forwarded_at": None, "reached_district": False}
+        elif action == Action.FAST_APPROVE:
+            effects.fields["reached_district"] = True
         elif action in (Action.ISSUE_CARD, Action.GENERATE_CARD):
             effects.issue_card = True
         elif action == Action.REAPPLY:
             effects.fields |= {
                 "forwarded_at": None,
+                "reached_district": False,
                 "accepted_at": None,
                 "review_due_on": None,
                 "review_extended": False,

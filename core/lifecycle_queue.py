@@ -152,6 +152,7 @@ async def review_queue(
     require_role(actor, Role.REVIEWER)
     query = Application.filter(
         district__in=list(actor.districts()),
+        reached_district=True,
         state__in=_states(want.states, REVIEWER_DEFAULT, DISTRICT_STATES),
     )
     page = await _page(query, want, first=first, after=after, today=today)

@@ -52,6 +52,7 @@ async def application_after_publicity(
         condition_id="bachelor",
         state=state,
         district="天河区",
+        reached_district=True,
         sections={
             "personal": {"values": {"gender": "男", "ethnicity": "汉族"}},
             "settlement": {

@@ -177,6 +177,11 @@ async def test_employer_reviews_and_its_one_hour_window(
     back = await act(boss, "returnToApplicant", case.id, 'opinion: "请补充劳动合同"')
     assert back["state"] == "returned"
     assert back["timeline"][-1]["opinion"] == "请补充劳动合同"
+    # Returned by the employer, it never reached the district: the reviewer neither finds
+    # it nor lists it (its earlier return by the district is history, not a hand-over).
+    assert (await act(staff, "acceptApplication", case.id))["code"] == "NOT_FOUND"
+    queue = await staff.execute("{ reviewQueue(first: 50) { ... on CaseList { cases { id } } } }")
+    assert case.id not in [c["id"] for c in queue["reviewQueue"]["cases"]]
     texts = await SmsMessage.filter(purpose="lifecycle.employer_return").values_list(
         "text", flat=True
     )

@@ -232,6 +232,7 @@ class Migration(migrations.Migration):
                 ('submitted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('state_changed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('forwarded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('reached_district', fields.BooleanField(default=False, db_index=True)),
                 ('accepted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('review_due_on', fields.DateField(null=True)),
                 ('review_extended', fields.BooleanField(default=False)),

@@ -44,6 +44,9 @@ class Application(Model):
     # one-hour recall window), acceptance and the review deadline, the publicity days.
     state_changed_at = fields.DatetimeField(null=True)
     forwarded_at = fields.DatetimeField(null=True)
+    # In the district's hands: submitted straight to it, forwarded by the employer, or
+    # approved by the fast track. An employer's return or recall never reached it.
+    reached_district = fields.BooleanField(default=False, db_index=True)
     accepted_at = fields.DatetimeField(null=True)
     review_due_on = fields.DateField(null=True)
     review_extended = fields.BooleanField(default=False)
