@@ -119,12 +119,15 @@ def create_app(
             if settings.audit_purge_enabled:
                 await services.audit_retention.ensure_scheduled()
             await services.materials.start()
+            # State changes from every worker reach this worker's subscribers.
+            await services.events.start()
             # Durable timers: this process runs due jobs every jobs_poll_seconds.
             services.jobs.start(settings.jobs_poll_seconds)
             try:
                 yield
             finally:
                 await services.jobs.stop()
+                await services.events.stop()
                 await services.materials.stop()
         finally:
             metrics.process_stopped()

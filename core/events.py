@@ -1,11 +1,17 @@
 """Application state changes as events, for the ``applicationChanges`` subscription.
 
-An in-process broker: the lifecycle publishes every transition (after it committed)
-and each subscriber, a signed-in applicant's websocket, receives the changes of their
-own applications. It sees only the changes made in its own process: with several server
-workers, a deployment replaces it by one backed by PostgreSQL ``LISTEN/NOTIFY`` (publish
-sends ``NOTIFY application_changes, '<json>'``, every worker ``LISTEN``s and fans out to
-its local subscribers), with the same two methods.
+The lifecycle publishes every transition and each subscriber, a signed-in applicant's
+websocket, receives the changes of their own applications. Two brokers share one
+interface (:class:`Broker`):
+
+- :class:`EventBroker`, in-process: what one SQLite worker needs (SQLite runs one
+  worker), and the local fan-out inside the other;
+- ``core.events_pg.PostgresEventBroker``: on PostgreSQL every worker process ``LISTEN``s
+  on one channel and ``publish`` sends ``NOTIFY``, so a websocket held by one worker
+  hears the changes made in any other (and the timers another worker fired).
+
+``core.services.build_services`` picks by the database URL; the app's lifespan starts
+and stops the broker.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 logger = logging.getLogger("talent.events")
 
@@ -29,6 +36,26 @@ class ApplicationChanged:
     at: datetime
 
 
+class Broker(Protocol):
+    """What the lifecycle publishes to and the subscription reads from."""
+
+    async def publish(self, event: ApplicationChanged) -> None:
+        """Announce a change; awaited by the lifecycle right after its transition.
+
+        Never fails the caller: the transition is already made.
+        """
+
+    def subscribe(self, applicant_id: int) -> AsyncIterator[ApplicationChanged]:
+        """The applicant's changes from now on, until the caller stops iterating."""
+        ...
+
+    def subscriber_count(self, applicant_id: int) -> int: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class EventBroker:
     """Fan-out of :class:`ApplicationChanged` to the subscribers of the applicant."""
 
@@ -36,7 +63,10 @@ class EventBroker:
         self.queue_size = queue_size
         self._subscribers: dict[int, set[asyncio.Queue[ApplicationChanged]]] = {}
 
-    def publish(self, event: ApplicationChanged) -> None:
+    async def publish(self, event: ApplicationChanged) -> None:
+        self.deliver(event)
+
+    def deliver(self, event: ApplicationChanged) -> None:
         """Deliver to every current subscriber of the applicant; never blocks.
 
         A subscriber that stopped reading loses its oldest queued change rather than
@@ -67,15 +97,13 @@ class EventBroker:
                 if not queues:
                     del self._subscribers[applicant_id]
 
+    async def start(self) -> None:
+        """Nothing to open: the subscribers live in this process."""
 
-# The process's broker: ``services.events`` is this object unless a deployment passes
-# its own to ``build_services``.
+    async def stop(self) -> None:
+        """Nothing to close."""
+
+
+# The process's in-process broker: ``services.events`` on SQLite unless a deployment
+# passes its own to ``build_services``.
 default_broker = EventBroker()
-
-
-def publish(event: ApplicationChanged) -> None:
-    default_broker.publish(event)
-
-
-def subscribe(applicant_id: int) -> AsyncIterator[ApplicationChanged]:
-    return default_broker.subscribe(applicant_id)

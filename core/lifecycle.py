@@ -30,7 +30,7 @@ from core.districts import office_of
 from core.dossier_checks import SETTLEMENT_REQUIRED, check_settlement
 from core.dossier_checks import clean as clean_values
 from core.errors import DomainError, ErrorCode
-from core.events import ApplicationChanged, EventBroker
+from core.events import ApplicationChanged, Broker
 from core.hookspecs import Problem
 from core.jobs import JobQueue
 from core.lifecycle_rules import (
@@ -130,7 +130,7 @@ class LifecycleService:
         outbox: SmsOutbox,
         jobs: JobQueue,
         cards: CardService,
-        events: EventBroker,
+        events: Broker,
     ) -> None:
         self.registry = registry
         self.policy = policy
@@ -468,7 +468,7 @@ class LifecycleService:
                 text=text,
                 user=applicant,
             )
-        self.events.publish(
+        await self.events.publish(
             ApplicationChanged(
                 application_id=application.id,
                 applicant_id=application.applicant_id,  # type: ignore[attr-defined]

@@ -18,7 +18,8 @@ from core.dossier import DossierService
 from core.eligibility import EligibilityService
 from core.employer_admins import EmployerAdminService
 from core.employers import EmployerDirectory
-from core.events import EventBroker, default_broker
+from core.events import Broker, default_broker
+from core.events_pg import PostgresEventBroker, is_postgres_url
 from core.face import FaceProvider, SimulatedFaceProvider
 from core.jobs import JobQueue
 from core.lifecycle import LifecycleService
@@ -55,7 +56,7 @@ class Services:
     # Durable timers (core/jobs.py), household-registration cards, state-change events.
     jobs: JobQueue
     cards: CardService
-    events: EventBroker
+    events: Broker
     # The review lifecycle: transitions, their history, timers and notifications.
     lifecycle: LifecycleService
     employer_admins: EmployerAdminService
@@ -78,7 +79,7 @@ def build_services(
     sms_gateway: SmsGateway | None = None,
     shared_data: SharedDataSource | None = None,
     storage: FileStorage | None = None,
-    events: EventBroker | None = None,
+    events: Broker | None = None,
 ) -> Services:
     clock = clock or Clock()
     # Personal data at rest: this process's keys (core/crypto.py).
@@ -95,7 +96,11 @@ def build_services(
     dossier = DossierService(policy, clock, faces, shared_data, rate_limits)
     jobs = JobQueue(clock)
     cards = CardService(settings, clock, storage, dossier)
-    events = events or default_broker
+    if events is None:
+        # Several workers share PostgreSQL: their subscribers hear each other's changes
+        # through LISTEN/NOTIFY. SQLite runs one worker: the in-process broker suffices.
+        postgres = is_postgres_url(settings.database_url)
+        events = PostgresEventBroker(settings.database_url) if postgres else default_broker
     lifecycle = LifecycleService(registry, policy, clock, outbox, jobs, cards, events)
     lifecycle.register_jobs()
     audit_retention = AuditRetention(clock, jobs, settings.audit_retention_days)

@@ -142,8 +142,8 @@ async def test_broker_delivers_by_applicant(app: Any, client: GraphQLClient) -> 
         ws_one = await subscribe(http, one.token, stack)
         ws_one_again = await subscribe(http, one.token, stack)  # a second tab
         await subscribed(app, one_id, 2)
-        events.publish(ApplicationChanged(41, two_id, "under_review", at))
-        events.publish(ApplicationChanged(40, one_id, "publicity", at))
+        await events.publish(ApplicationChanged(41, two_id, "under_review", at))
+        await events.publish(ApplicationChanged(40, one_id, "publicity", at))
         for ws in (ws_one, ws_one_again):
             change = await next_change(ws)
             assert change == {
