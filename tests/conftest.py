@@ -9,8 +9,6 @@ When it is unreachable the PostgreSQL runs are skipped on a laptop, and fail whe
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,28 +21,11 @@ from core.app import create_app
 from core.clock import ManualClock
 from core.face import SimulatedFaceProvider
 from core.settings import Settings
-from tests.database import empty_tables
+from tests.database import empty_tables, throwaway_postgres
 from tests.graphql import GraphQLClient
 
-POSTGRES_ADMIN_DSN = os.environ.get(
-    "TALENT_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/test"
-)
 SECRET = "test-secret-key"
 FACE_SECRET = "test-face-secret"
-
-
-def _postgres_required() -> bool:
-    return os.environ.get("TALENT_TEST_REQUIRE_POSTGRES") == "1"
-
-
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(POSTGRES_ADMIN_DSN.replace("postgres://", "postgresql://"))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
@@ -57,18 +38,8 @@ def database_url(
         asyncio.run(db.migrate(url))
         yield url
         return
-    name = f"talent_test_{uuid.uuid4().hex[:12]}"
-    try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, ImportError) as exc:
-        if _postgres_required():
-            pytest.fail(f"PostgreSQL is required (TALENT_TEST_REQUIRE_POSTGRES=1): {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
-    asyncio.run(db.migrate(url))
-    yield url
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with throwaway_postgres("talent_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
@@ -41,3 +48,44 @@ async def empty_tables(url: str) -> None:
     finally:
         await db.close()
         await forget_backend()
+
+
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "TALENT_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_required() -> bool:
+    """CI sets ``TALENT_TEST_REQUIRE_POSTGRES=1``: there a missing server fails, never skips."""
+    return os.environ.get("TALENT_TEST_REQUIRE_POSTGRES") == "1"
+
+
+async def pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_ADMIN_DSN.replace("postgres://", "postgresql://"))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of its own, dropped afterwards; its URL.
+
+    Skipped on a laptop without the server, failed when PostgreSQL is required.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, ImportError) as exc:
+        if postgres_required():
+            pytest.fail(f"PostgreSQL is required (TALENT_TEST_REQUIRE_POSTGRES=1): {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    url = f"{POSTGRES_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
+    try:
+        asyncio.run(db.migrate(url))
+        yield url
+    finally:
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -23,14 +22,13 @@ import asyncpg
 import pytest
 from tortoise.transactions import in_transaction
 
-from core import db
 from core.app import create_app
 from core.clock import ManualClock
 from core.events import ApplicationChanged
 from core.events_pg import APPLICATION_NAME, PostgresEventBroker, listener_credentials
 from core.face import SimulatedFaceProvider
 from core.settings import Settings
-from tests.conftest import POSTGRES_ADMIN_DSN, _pg_admin, _postgres_required
+from tests.database import throwaway_postgres
 from tests.graphql import GraphQLClient
 from tests.lifecycle_flow import lifecycle_settings, submitted
 from tests.test_subscriptions import (
@@ -52,19 +50,8 @@ WAIT = 5.0  # seconds: the bound of every wait for something that should arrive
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
     """A migrated throw-away PostgreSQL database (overrides conftest's, which has SQLite)."""
-    name = f"talent_events_{uuid.uuid4().hex[:12]}"
-    try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, ImportError) as exc:
-        if _postgres_required():
-            pytest.fail(f"PostgreSQL is required (TALENT_TEST_REQUIRE_POSTGRES=1): {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    url = f"{POSTGRES_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
-    try:
-        asyncio.run(db.migrate(url))
+    with throwaway_postgres("talent_events") as url:
         yield url
-    finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,13 +31,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core import db
 from core.app import create_app
 from core.clock import ManualClock
 from core.face import SimulatedFaceProvider
 from core.settings import Settings
-from tests.conftest import FACE_SECRET, POSTGRES_ADMIN_DSN, SECRET, _pg_admin, _postgres_required
-from tests.database import forget_backend
+from tests.conftest import FACE_SECRET, SECRET
+from tests.database import forget_backend, throwaway_postgres
 from tests.graphql import LOGIN, GraphQLClient
 from tests.lifecycle_flow import lifecycle_settings, submitted
 
@@ -131,57 +129,48 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    name = f"talent_multiworker_{uuid.uuid4().hex[:12]}"
-    try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, ImportError) as exc:
-        if _postgres_required():
-            pytest.fail(f"PostgreSQL is required (TALENT_TEST_REQUIRE_POSTGRES=1): {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    database_url = f"{POSTGRES_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
     tmp = tmp_path_factory.mktemp("multiworker")
     process: subprocess.Popen[bytes] | None = None
-    try:
-        asyncio.run(db.migrate(database_url))
-        ids = asyncio.run(_submit_in_the_past(database_url, tmp / "files"))
-        port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TALENT_")}
-        env |= {
-            "TALENT_CONFIG": str(tmp / "absent.toml"),
-            "TALENT_DATABASE_URL": database_url,
-            "TALENT_STORAGE_DIR": str(tmp / "files"),
-            "TALENT_SECRET_KEY": SECRET,
-            "TALENT_FACE_VERIFICATION_SECRET": FACE_SECRET,
-            "TALENT_JOBS_POLL_SECONDS": "1",
-            "TALENT_OCR_ENABLED": "false",
-            "TALENT_LOAD_ENTRYPOINT_PLUGINS": "false",
-            "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
-        }
-        log = tmp / "server.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [
-                    str(TALENT),
-                    "serve",
-                    "--workers",
-                    "2",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        url = f"http://127.0.0.1:{port}"
-        _wait_ready(url, process, log)
-        yield Server(url, database_url, process, log, ids)
-    finally:
-        if process is not None:
-            _stop(process)
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with throwaway_postgres("talent_multiworker") as database_url:
+        try:
+            ids = asyncio.run(_submit_in_the_past(database_url, tmp / "files"))
+            port = _free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("TALENT_")}
+            env |= {
+                "TALENT_CONFIG": str(tmp / "absent.toml"),
+                "TALENT_DATABASE_URL": database_url,
+                "TALENT_STORAGE_DIR": str(tmp / "files"),
+                "TALENT_SECRET_KEY": SECRET,
+                "TALENT_FACE_VERIFICATION_SECRET": FACE_SECRET,
+                "TALENT_JOBS_POLL_SECONDS": "1",
+                "TALENT_OCR_ENABLED": "false",
+                "TALENT_LOAD_ENTRYPOINT_PLUGINS": "false",
+                "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
+            }
+            log = tmp / "server.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(
+                    [
+                        str(TALENT),
+                        "serve",
+                        "--workers",
+                        "2",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                    ],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            url = f"http://127.0.0.1:{port}"
+            _wait_ready(url, process, log)
+            yield Server(url, database_url, process, log, ids)
+        finally:
+            if process is not None:
+                _stop(process)
 
 
 def _one_client_per_worker(url: str) -> dict[str, httpx.Client]:
