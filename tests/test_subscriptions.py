@@ -64,6 +64,15 @@ async def next_change(ws: AsyncWebSocketSession) -> dict[str, Any]:
     return change
 
 
+async def hears_withdrawal(ws: AsyncWebSocketSession, application_id: str) -> None:
+    """The next change on ``ws`` is that application's withdrawal, in the applicant's words."""
+    change = await next_change(ws)
+    assert change["applicationId"] == application_id
+    assert change["state"] == "withdrawn"
+    assert change["stateLabel"] == "已撤回"
+    datetime.fromisoformat(change["at"])
+
+
 async def nothing_arrives(ws: AsyncWebSocketSession, seconds: float = 0.5) -> None:
     with pytest.raises(TimeoutError):
         await ws.receive_json(timeout=seconds)
@@ -98,11 +107,7 @@ async def test_applicant_hears_own_change_not_anothers(app: Any, client: GraphQL
         withdrawn = await first.client.execute(WITHDRAW, {"a": first.id})
         assert withdrawn["withdrawApplication"]["state"] == "withdrawn", withdrawn
 
-        change = await next_change(ws_first)
-        assert change["applicationId"] == first.id
-        assert change["state"] == "withdrawn"
-        assert change["stateLabel"] == "已撤回"
-        datetime.fromisoformat(change["at"])
+        await hears_withdrawal(ws_first, first.id)
         await nothing_arrives(ws_second)
 
         withdrawn = await second.client.execute(WITHDRAW, {"a": second.id})
