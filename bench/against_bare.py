@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -459,13 +460,11 @@ async def ocr_stream(spec: dict[str, Any]) -> dict[str, Any]:
 
 def machine() -> str:
     model = "unknown CPU"
-    try:
+    with contextlib.suppress(OSError):  # not Linux: the model stays unknown
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     load1, load5, _ = os.getloadavg()
     return (
         f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, "

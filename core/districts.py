@@ -58,8 +58,12 @@ OFFICES: tuple[DistrictOffice, ...] = (
 DISTRICTS: tuple[str, ...] = tuple(o.district for o in OFFICES)
 
 
+def find_office(district: str) -> DistrictOffice | None:
+    return next((office for office in OFFICES if office.district == district), None)
+
+
 def office_of(district: str) -> DistrictOffice:
-    for office in OFFICES:
-        if office.district == district:
-            return office
+    office = find_office(district)
+    if office is not None:
+        return office
     raise DomainError(ErrorCode.INVALID_INPUT, f"{district} 不是广州市的区", field="district")

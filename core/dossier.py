@@ -147,6 +147,11 @@ class DossierService:
             raise DomainError(ErrorCode.NOT_FOUND, "申报不存在", field="applicationId")
         return application
 
+    async def applications_of(self, actor: Actor | None) -> list[Application]:
+        """业务查询: an applicant's applications, newest first."""
+        actor = require_role(actor, Role.APPLICANT)
+        return list(await Application.filter(applicant_id=actor.user_id).order_by("-id"))
+
     async def own_application_with_materials(
         self, actor: Actor, application_id: str | int
     ) -> tuple[Application, list[Material]]:

@@ -249,6 +249,32 @@ def personal_problems(dossier: Dossier) -> list[Problem]:
         problems.append(
             Problem("personal", "INVALID", "身份证号码与登录账号的身份不一致", "id_number")
         )
+    return problems + _someone_elses_documents(dossier)
+
+
+def _someone_elses_documents(dossier: Dossier) -> list[Problem]:
+    """The applicant's identity card or register page showing another identity number.
+
+    Only a number recognition offered counts: it passed its check digit, so a misread
+    is all but ruled out, and a photo of the wrong person's card is caught before the
+    district sees it. A photo read by hand (取消识别) is the reviewer's to compare.
+    """
+    problems = []
+    for material in dossier.materials:
+        if material.family_member_id is not None or material.kind not in PERSONAL_KINDS:  # type: ignore[attr-defined]
+            continue
+        found = (material.ocr_fields or {}).get("id_number") or {}
+        number = str(found.get("value") or "").upper()
+        if found.get("offered") and number and number != dossier.applicant.id_number:
+            label = ID_CARD.label if material.kind == ID_CARD.kind else HOUSEHOLD_REGISTER.label
+            problems.append(
+                Problem(
+                    "personal",
+                    "INVALID",
+                    f"上传的{label}上的身份证号码不是申办人本人的，请上传本人的证件",
+                    material_kind=material.kind,
+                )
+            )
     return problems
 
 

@@ -23,10 +23,10 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from core import audit
-from core.actors import Actor
+from core.actors import Actor, require_actor
 from core.cards import CardService
 from core.clock import Clock
-from core.districts import office_of
+from core.districts import find_office
 from core.dossier_checks import SETTLEMENT_REQUIRED, check_settlement
 from core.dossier_checks import clean as clean_values
 from core.errors import DomainError, ErrorCode
@@ -163,6 +163,27 @@ class LifecycleService:
         if application is None or not who:
             raise DomainError(ErrorCode.NOT_FOUND, "申报不存在", field="applicationId")
         return application, who
+
+    async def open_case(
+        self,
+        actor: Actor | None,
+        application_id: str | int,
+        *,
+        request: audit.RequestInfo | None = None,
+    ) -> tuple[Application, User]:
+        """A handler's (reviewer, employer administrator) full read of a case, audit-logged."""
+        actor = require_actor(actor)
+        application, _ = await self.find(actor, application_id)
+        applicant = await User.get(id=application.applicant_id)  # type: ignore[attr-defined]
+        await audit.record(
+            "application.read",
+            actor_id=actor.user_id,
+            subject_type="application",
+            subject_id=application.id,
+            reason="审核查看申报详情",
+            request=request,
+        )
+        return application, applicant
 
     def allowed_actions(self, actor: Actor | None, application: Application) -> list[Action]:
         """What the actor may do now, guards on the clock and flags included."""
@@ -427,11 +448,9 @@ class LifecycleService:
 
     async def _actor_label(self, application: Application, party: Party) -> str:
         """How the applicant sees who acted: the bureau or the employer, never a name."""
-        if party == Party.REVIEWER and application.district:
-            try:
-                return office_of(application.district).bureau
-            except DomainError:
-                pass
+        office = find_office(application.district or "")
+        if party == Party.REVIEWER and office is not None:
+            return office.bureau
         if party == Party.EMPLOYER_ADMIN and application.employer_id is not None:
             employer = await Employer.get_or_none(id=application.employer_id)
             if employer is not None:

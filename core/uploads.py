@@ -17,13 +17,13 @@ from typing import Any
 from PIL import Image
 from tortoise.transactions import in_transaction
 
-from core.actors import Actor
+from core.actors import Actor, require_role
 from core.categories import MaterialRequirement
 from core.dossier import DossierService
 from core.errors import DomainError, ErrorCode
 from core.imaging import ImageRejected, load_image, rotate
 from core.materials import CORE_KINDS
-from core.models import Application, FamilyMember, Material
+from core.models import Application, FamilyMember, Material, Role
 from core.ocr.kinds import CORE_MAPPINGS as CORE_OCR_MAPPINGS
 from core.ocr.mapping import KindMapping
 from core.ocr.pipeline import OcrJob, OcrPool, OcrPoolBusy, OcrResult
@@ -286,7 +286,9 @@ class MaterialService:
 
     # Changes ------------------------------------------------------------------------
 
-    async def _own_material(self, actor: Actor, material_id: str | int) -> Material:
+    async def own(self, actor: Actor | None, material_id: str | int) -> Material:
+        """An applicant's own material; anyone else's is NOT_FOUND."""
+        actor = require_role(actor, Role.APPLICANT)
         try:
             key = int(material_id)
         except (TypeError, ValueError) as exc:
@@ -294,6 +296,11 @@ class MaterialService:
         material = await Material.get_or_none(id=key, application__applicant_id=actor.user_id)
         if material is None:
             raise DomainError(ErrorCode.NOT_FOUND, "材料不存在", field="materialId")
+        return material
+
+    async def _own_material(self, actor: Actor, material_id: str | int) -> Material:
+        """An own material whose application may still be changed."""
+        material = await self.own(actor, material_id)
         application = await self.dossier.own_application(actor, material.application_id)  # type: ignore[attr-defined]
         self.dossier._editable(application)
         return material

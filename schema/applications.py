@@ -314,12 +314,12 @@ async def _confirmation(info: Info, row: ApplicationRow) -> Confirmation:
 
 @strawberry.type
 class ApplicationQuery:
-    @strawberry.field(description="Your applications, newest first.")
+    @strawberry.field(
+        description="Your applications, newest first. Signed out or expired: an error with "
+        "`extensions.code` UNAUTHENTICATED or SESSION_EXPIRED, never an empty list."
+    )
     async def my_applications(self, info: Info) -> list[Application]:
-        actor = info.context.actor
-        if actor is None:
-            return []
-        rows = await ApplicationRow.filter(applicant_id=actor.user_id).order_by("-id")
+        rows = await info.context.services.dossier.applications_of(info.context.require_actor())
         return [Application.of(r) for r in rows]
 
     @strawberry.field(description="One of your applications.")

@@ -9,7 +9,6 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
-from core.errors import DomainError, ErrorCode
 from core.masking import mask_ocr_fields
 from core.models import Material as MaterialRow
 from schema.accounts import Done, DoneResult
@@ -83,12 +82,7 @@ class MaterialQuery:
     @strawberry.field(description="A material of yours, with its recognition's progress.")
     async def material(self, info: Info, id: strawberry.ID) -> MaterialResult:
         async def run() -> Material:
-            row = await MaterialRow.get_or_none(
-                id=int(id) if str(id).isdigit() else 0,
-                application__applicant_id=info.context.require_actor().user_id,
-            )
-            if row is None:
-                raise DomainError(ErrorCode.NOT_FOUND, "材料不存在", field="id")
+            row = await info.context.services.materials.own(info.context.require_actor(), str(id))
             return Material.of(row)
 
         return await attempt(run())

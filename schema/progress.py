@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from core.districts import office_of
-from core.errors import DomainError
+from core.districts import find_office
 from core.lifecycle_rules import LABELS as STEP_LABELS
 from core.lifecycle_rules import Action
 from core.models import Application as ApplicationRow
@@ -170,12 +169,9 @@ async def _publicity(info: Info, row: ApplicationRow) -> Publicity:
         PublishedItem(label="拟落户区", value=row.district or ""),
     ]
     contact = "区人社局引进人才对外服务窗口"
-    if row.district:
-        try:
-            office = office_of(row.district)
-            contact = f"{office.office}（{office.address}，电话 {'、'.join(office.phones)}）"
-        except DomainError:
-            pass
+    office = find_office(row.district or "")
+    if office is not None:
+        contact = f"{office.office}（{office.address}，电话 {'、'.join(office.phones)}）"
     return Publicity(
         starts_on=row.publicity_started_on,
         ends_on=row.publicity_ends_on,

@@ -12,7 +12,6 @@ from typing import Annotated
 
 import strawberry
 
-from core import audit
 from core.lifecycle_queue import QueueFilter, QueuePage, review_queue
 from core.lifecycle_rules import Action
 from core.masking import mask_id_number, mask_mobile
@@ -202,17 +201,8 @@ class ReviewQuery:
     )
     async def review_application(self, info: Info, id: strawberry.ID) -> ReviewCaseResult:
         async def run() -> ReviewCase:
-            actor = info.context.require_actor()
-            lifecycle = info.context.services.lifecycle
-            row, _ = await lifecycle.find(actor, str(id))
-            applicant = await User.get(id=row.applicant_id)  # type: ignore[attr-defined]
-            await audit.record(
-                "application.read",
-                actor_id=actor.user_id,
-                subject_type="application",
-                subject_id=row.id,
-                reason="审核查看申报详情",
-                request=info.context.request_info,
+            row, applicant = await info.context.services.lifecycle.open_case(
+                info.context.require_actor(), str(id), request=info.context.request_info
             )
             today = local_date(info.context.services.clock.now())
             return ReviewCase.of(row, applicant, today, whole=True)

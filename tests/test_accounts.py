@@ -129,6 +129,16 @@ async def test_anonymous_me_is_unauthenticated(client: GraphQLClient) -> None:
     assert (await client.execute(ME))["me"]["code"] == "UNAUTHENTICATED"
 
 
+async def test_signed_out_lists_are_an_error_not_an_empty_list(client: GraphQLClient) -> None:
+    # An empty list would tell a frontend "no applications"; it must ask to sign in.
+    body = await client.raw("{ myApplications { id } }")
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAUTHENTICATED"]
+    stale = await client.raw("{ myApplications { id } }", token="not-a-token")
+    assert stale["data"] is None
+    assert stale["errors"][0]["extensions"]["code"] in {"INVALID_TOKEN", "SESSION_EXPIRED"}
+
+
 CHANGE = """mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) {
     __typename ... on OperationError { code } } }"""
 

@@ -152,7 +152,7 @@ async def test_notification_in_a_transaction_is_heard_only_after_commit(
     a, b = workers
 
     class RolledBack(Exception):
-        pass
+        """Raised to roll the job's transaction back."""
 
     async with Listener(b, 7) as on_b:
         with pytest.raises(RolledBack):

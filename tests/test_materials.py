@@ -307,3 +307,41 @@ async def test_identical_uploads_share_one_stored_file(
     files = stored_files(settings)
     assert len(files) == 1
     assert not any(p.name.startswith(".upload-") for p in files)
+
+
+CONFIRMATION = """query($a: ID!) { applicationConfirmation(id: $a) {
+  ... on Confirmation { problems { section code message materialKind } } } }"""
+
+
+async def test_someone_elses_identity_card_is_a_problem_before_submission(
+    app: Any, client: GraphQLClient
+) -> None:
+    user, application_id = await draft(app, client)
+
+    def mismatches(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [p for p in problems if p["code"] == "INVALID" and p["materialKind"]]
+
+    # A photo whose number recognition could not read proves nothing either way.
+    blank = await upload(user.client, application_id, "id_card_front", tiny_png())
+    await app.state.services.materials.settle()
+    query = await user.client.execute(CONFIRMATION, {"a": application_id})
+    assert mismatches(query["applicationConfirmation"]["problems"]) == []
+
+    # The photo shows 李健's card, not this applicant's: recognition reads its number.
+    data, truth = fixture("id_card_front_00")
+    assert truth["fields"]["id_number"]["value"] != user.person["id_number"]
+    wrong = await upload(user.client, application_id, "id_card_front", data)
+    await recognised(app, user, wrong["id"])
+    query = await user.client.execute(CONFIRMATION, {"a": application_id})
+    found = mismatches(query["applicationConfirmation"]["problems"])
+    assert [(p["section"], p["materialKind"]) for p in found] == [("PERSONAL", "id_card_front")]
+    assert "不是申办人本人的" in found[0]["message"]
+
+    # Removing the wrong photo clears it.
+    remove = """mutation($id: ID!) { removeMaterial(id: $id) { __typename } }"""
+    assert (await user.client.execute(remove, {"id": wrong["id"]}))["removeMaterial"] == {
+        "__typename": "Done"
+    }
+    query = await user.client.execute(CONFIRMATION, {"a": application_id})
+    assert mismatches(query["applicationConfirmation"]["problems"]) == []
+    assert blank["__typename"] == "Material"
