@@ -77,11 +77,16 @@ async def seed(url: str, count: int, rng: random.Random) -> None:
             now,
         )
         # Stored as the service stores them: encrypted, with keyed hashes (core/crypto.py),
-        # under the keys drive()'s settings give the app.
+        # under the keys drive()'s settings give the app; the JSON columns with personal
+        # data (sections, family members' details, recognised fields) encrypted too.
         cipher = crypto.configure(Settings(database_url=url))
 
         def sealed(value: str) -> tuple[str, str]:
             return cipher.encrypt(value), cipher.lookup_hash(value)
+
+        def empty() -> str:
+            """An empty JSON object as an encrypted JSON column holds it (a fresh nonce each)."""
+            return crypto.seal_json({})
 
         users = [
             (n, f"bench{n}", f"申请人{n}", *sealed(_id_number(n)), *sealed(f"139{n:08d}"), "x",
@@ -107,21 +112,21 @@ async def seed(url: str, count: int, rng: random.Random) -> None:
             )
             applications.append(
                 (n, n, year_id, "education", "bachelor", state, 3, rng.choice(DISTRICTS), None,
-                 "{}", snapshot, False, changed - timedelta(days=3), changed, changed, changed,
+                 empty(), snapshot, False, changed - timedelta(days=3), changed, changed, changed,
                  due, False, True)
             )  # fmt: skip
             for _ in range(rng.choice((0, 1, 1, 2))):
                 member_id += 1
                 members.append(
                     (member_id, n, rng.choice(("spouse", "child")), f"家属{member_id}",
-                     *sealed(_id_number(count + member_id)), date(2015, 1, 1), "{}", changed)
+                     *sealed(_id_number(count + member_id)), date(2015, 1, 1), empty(), changed)
                 )  # fmt: skip
             for kind in ("id_card_front", "household_register_page", "diploma", "degree_cert",
                          "collective_household_page"):  # fmt: skip
                 material_id += 1
                 materials.append(
                     (material_id, n, None, kind, uuid.uuid4().hex * 2, "image/jpeg", 123456,
-                     1200, 900, "photo.jpg", "", 0, "done", "{}", changed)
+                     1200, 900, "photo.jpg", "", 0, "done", empty(), changed)
                 )  # fmt: skip
             events.append(
                 (n, n, n, "submit", "draft", "awaiting_acceptance", None, "applicant",

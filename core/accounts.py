@@ -14,7 +14,7 @@ from core.actors import Actor
 from core.clock import Clock
 from core.crypto import lookup_hash
 from core.errors import DomainError, ErrorCode
-from core.json_rows import children_json, rows_from_json
+from core.fixed_sql import Statement, children, children_column, fetch, instance
 from core.models import RecoveryCode, Role, RoleGrant, Session, User
 from core.ratelimit import RateLimits
 from core.security import (
@@ -32,6 +32,18 @@ from core.verifications import FaceVerificationService
 
 # Touching last_seen_at on every request would make every read a write.
 _SEEN_GRANULARITY = timedelta(seconds=60)
+
+
+def _session_read(kind: str) -> str:
+    user = children_column(User, "id", "s.user_id", kind)
+    grants = children_column(RoleGrant, "user_id", "s.user_id", kind)
+    return (
+        f"SELECT s.*, {user} AS user_rows, {grants} AS grant_rows "
+        "FROM sessions s WHERE s.access_hash = $1"
+    )
+
+
+_SESSION_READ = Statement(_session_read)
 
 
 @dataclass(frozen=True)
@@ -197,24 +209,23 @@ class AccountService:
         return IssuedSession(session, user, access, refresh)
 
     async def authenticate(self, access_token: str) -> Authenticated:
-        # One statement: the session, its user and the user's role grants (core/json_rows.py),
-        # since every signed-in request pays for it.
-        session = (
-            await Session.filter(access_hash=self._hash(access_token))
-            .select_related("user")
-            .annotate(grants_json=children_json(RoleGrant, "user_id", '"sessions"."user_id"'))
-            .first()
-        )
-        if session is None or session.revoked_at is not None:
+        # Every signed-in request pays for this read: one fixed statement (core/fixed_sql.py)
+        # with the session, its user and the user's role grants. Nothing is cached, so a
+        # revoked session or a withdrawn role is refused on the next request.
+        rows = await fetch(Session, _SESSION_READ, self._hash(access_token))
+        if not rows or rows[0]["revoked_at"] is not None:
             raise DomainError(ErrorCode.INVALID_TOKEN, "登录凭证无效，请重新登录")
+        row = rows[0]
+        session = instance(Session, row)
         now = self.clock.now()
         idle = timedelta(minutes=self.settings.session_idle_minutes)
         if now - session.last_seen_at > idle:
             raise DomainError(ErrorCode.SESSION_EXPIRED, "长时间未操作，登录已过期，请重新登录")
         if now - session.last_seen_at > _SEEN_GRANULARITY:
             await Session.filter(id=session.id).update(last_seen_at=now)
-        user = session.user
-        grants = rows_from_json(RoleGrant, session.grants_json)  # type: ignore[attr-defined]
+        user = children(User, row["user_rows"])[0]
+        object.__setattr__(session, "_user", user)  # as select_related leaves it
+        grants = children(RoleGrant, row["grant_rows"])
         return Authenticated(session, user, Actor.of(user, grants))
 
     async def refresh(self, refresh_token: str) -> IssuedSession:

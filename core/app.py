@@ -20,9 +20,10 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.exceptions import IntegrityError
 
-from core import db, health, metrics
+from core import collector, db, health, metrics
 from core.clock import Clock
 from core.errors import DomainError, ErrorCode
+from core.events import Broker
 from core.face import FaceProvider, SimulatedFaceProvider
 from core.http import GraphQLView
 from core.limits import BodyLimitMiddleware
@@ -82,6 +83,8 @@ def create_app(
     face_provider: FaceProvider | None = None,
     sms_gateway: SmsGateway | None = None,
     shared_data: SharedDataSource | None = None,
+    events: Broker | None = None,
+    settle_gc: bool = False,
 ) -> Starlette:
     settings = settings or get_settings()
     registry = collect(plugin_manager or create_plugin_manager(settings))
@@ -92,6 +95,7 @@ def create_app(
         face_provider=face_provider,
         sms_gateway=sms_gateway,
         shared_data=shared_data,
+        events=events,
     )
     schema = build_schema(registry, settings)
     graphql = GraphQLView(
@@ -123,6 +127,8 @@ def create_app(
             await services.events.start()
             # Durable timers: this process runs due jobs every jobs_poll_seconds.
             services.jobs.start(settings.jobs_poll_seconds)
+            if settle_gc:
+                collector.settle_after_startup()
             try:
                 yield
             finally:
@@ -182,8 +188,9 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     async def ready(request: Request) -> Response:
-        """Readiness: database reachable, migrations applied, a current policy year."""
-        ok, checks = await health.readiness()
+        """Readiness: database reachable, migrations applied, a current policy year, and
+        (PostgreSQL) this worker listening for other workers' state changes."""
+        ok, checks = await health.readiness(services.events)
         return JSONResponse(
             {"status": "ready" if ok else "not ready", "checks": checks},
             status_code=200 if ok else 503,
@@ -236,7 +243,9 @@ async def ensure_current_policy_year(services: Services) -> None:
 
 def serve_app() -> Starlette:
     """The app as ``talent serve`` runs it in each worker process: logging set up first
-    (worker processes are spawned, they do not inherit the parent's handlers)."""
+    (worker processes are spawned, they do not inherit the parent's handlers), and the
+    garbage collector settled once start-up is done (core/collector.py; not in tests,
+    which start many apps in one process)."""
     settings = get_settings()
     configure_logging(settings.log_format)
-    return create_app(settings)
+    return create_app(settings, settle_gc=True)

@@ -32,6 +32,7 @@ from core.clock import Clock
 from core.db import db_time
 from core.dossier import Dossier, DossierService
 from core.errors import DomainError, ErrorCode
+from core.ids import known_id, parse_id
 from core.materials import ADDRESS_TYPES, RELATIONSHIPS
 from core.models import Application, Employer, HouseholdCard, Role
 from core.settings import Settings
@@ -280,11 +281,8 @@ class CardService:
         personal = dossier.values("personal")
         settlement = dossier.values("settlement")
         employer = None
-        if personal.get("employer_id") not in (None, ""):
-            try:
-                employer = await Employer.get_or_none(id=int(personal["employer_id"]))
-            except (TypeError, ValueError):
-                employer = None
+        if (employer_key := parse_id(personal.get("employer_id"))) is not None:
+            employer = await Employer.get_or_none(id=employer_key)
         person = dossier.applicant
         condition = dossier.condition
         address_type = ADDRESS_TYPES.get(str(settlement.get("address_type")))
@@ -379,10 +377,7 @@ class CardService:
         return card
 
     async def _staff_card(self, actor: Actor, application_id: int | str) -> HouseholdCard:
-        try:
-            key = int(application_id)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(ErrorCode.NOT_FOUND, "入户卡不存在", field="applicationId") from exc
+        key = known_id(application_id, "入户卡不存在", field="applicationId")
         card = await HouseholdCard.get_or_none(application_id=key).prefetch_related("application")
         if card is not None and not actor.has(Role.ADMIN):
             application: Any = card.application

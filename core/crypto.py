@@ -14,6 +14,12 @@ The model side:
 
 - :class:`EncryptedTextField` encrypts on save and decrypts on load. Filtering on it
   raises (a random nonce never matches): filter on its hash column instead.
+- :class:`EncryptedJSONField` does the same for a JSON object or list (the recognised
+  fields of a certificate, a dossier's sections): the column is TEXT holding the
+  encrypted JSON text, so the database can neither filter nor index into it. Code that
+  needs a value inside reads the row and looks in Python. A column still holding the
+  plain JSON that ``JSONField`` wrote reads as it is, and ``talent keys rotate``
+  encrypts it.
 - :class:`LookupHashed` models fill their hash columns when built and when saved,
   ``bulk_create`` included. A queryset ``update()`` of an encrypted field bypasses
   both: update it through the instance (``save(update_fields=[...])``).
@@ -28,7 +34,9 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -43,6 +51,9 @@ from core.settings import Settings, get_settings
 
 NONCE_BYTES = 12
 DEV_KEY_ID = "dev"
+# A stored value starts with its key id and ":"; plain JSON starts with "{" or "[". Key
+# ids from this alphabet keep the two apart (EncryptedJSONField reads both).
+KEY_ID = re.compile(r"[A-Za-z0-9._-]+")
 
 
 class DataKeyError(RuntimeError):
@@ -76,8 +87,8 @@ class DataCipher:
         if self.current not in self.keys:
             raise ValueError(f"TALENT_DATA_KEY_ID {self.current!r} is not in TALENT_DATA_KEYS")
         for key_id in self.keys:
-            if not key_id or ":" in key_id:
-                raise ValueError(f"a data key id is non-empty and has no ':' ({key_id!r})")
+            if not KEY_ID.fullmatch(key_id):
+                raise ValueError(f"a data key id is letters, digits, '.', '_' or '-' ({key_id!r})")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DataCipher:
@@ -140,6 +151,20 @@ def new_key() -> str:
     return base64.b64encode(os.urandom(32)).decode()
 
 
+def seal_json(value: Any) -> str:
+    """``value`` as compact JSON text (Chinese kept as it is, not ``\\uXXXX``), encrypted."""
+    return cipher().encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def open_json(stored: str | bytes) -> Any:
+    """The value :func:`seal_json` stored; plain JSON (written before the column was
+    encrypted) is read as it is."""
+    text = stored.decode() if isinstance(stored, bytes) else stored
+    if text.lstrip()[:1] in ("{", "["):
+        return json.loads(text)
+    return json.loads(cipher().decrypt(text))
+
+
 class EncryptedTextField(fields.TextField):
     """A text column stored encrypted (:class:`DataCipher`); see the module docstring."""
 
@@ -158,6 +183,26 @@ class EncryptedTextField(fields.TextField):
         if value is None:
             return None
         return cipher().decrypt(value) if isinstance(value, str) and ":" in value else value
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON object or list stored encrypted as text (:func:`seal_json`); see the module
+    docstring. Assigning a value keeps it as it is, loading opens it."""
+
+    def to_db_value(self, value: Any, instance: type[Model] | Model | None) -> str | None:
+        if value is None:
+            return None
+        if isinstance(instance, type):
+            raise TypeError(
+                f"{instance.__name__}.{self.model_field_name} is encrypted JSON: "
+                "read the rows and look inside in Python"
+            )
+        return seal_json(value)
+
+    def to_python_value(self, value: Any) -> Any:
+        if value is None or isinstance(value, dict | list):
+            return value
+        return open_json(value)
 
 
 class LookupHashed(Model):

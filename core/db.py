@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as _migrate
 
 from core.settings import get_settings
@@ -28,12 +29,33 @@ def db_time(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+async def _release_as_is(connection: Any) -> None:
+    """Return a pooled PostgreSQL connection without asyncpg's reset statement.
+
+    asyncpg's default sends ``UNLISTEN *; RESET ALL; CLOSE ALL; pg_advisory_unlock_all()``
+    on every release: a round trip per statement, since tortoise-orm acquires a connection
+    per statement outside transactions (a request reading three things paid three). Our
+    pooled connections keep no session state to undo: settings are ``SET LOCAL`` inside a
+    transaction (core/audit_retention.py), LISTEN has its own connection
+    (core/events_pg.py), there are no cursors or advisory locks; and asyncpg still rolls
+    back a transaction left open before calling this.
+    """
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    if not url.startswith(("postgres://", "asyncpg://")):
+        return url
+    config = expand_db_url(url)
+    config["credentials"]["reset"] = _release_as_is
+    return config
+
+
 def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
     url = database_url or get_settings().database_url
     if url.startswith("sqlite://") and url not in ("sqlite://:memory:",):
         Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
     return {
-        "connections": {"default": url},
+        "connections": {"default": _connection(url)},
         "apps": {
             "core": {
                 "models": [MODELS_MODULE],

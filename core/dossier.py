@@ -36,8 +36,9 @@ from core.dossier_checks import (
 from core.eligibility import EligibilityService, local_today
 from core.errors import DomainError, ErrorCode
 from core.facts import Outcome, age_on
+from core.fixed_sql import Statement, children, children_column, fetch, instance
 from core.hookspecs import Problem
-from core.json_rows import children_json, rows_from_json
+from core.ids import known_id
 from core.materials import RELATIONSHIPS
 from core.models import (
     Application,
@@ -65,6 +66,19 @@ __all__ = [
     "DossierService",
     "SubmissionFollowUp",
 ]
+
+
+def _detail_read(kind: str) -> str:
+    members = children_column(FamilyMember, "application_id", "a.id", kind)
+    materials = children_column(Material, "application_id", "a.id", kind)
+    return (
+        f"SELECT a.*, {members} AS member_rows, {materials} AS material_rows "
+        "FROM applications a WHERE a.id = $1 AND a.applicant_id = $2"
+    )
+
+
+# An applicant's application with its family members and materials (own_application_detail).
+_DETAIL_READ = Statement(_detail_read)
 
 # Where the applicant may still change the dossier and submit it.
 EDITABLE_STATES: frozenset[State] = frozenset({State.DRAFT})
@@ -138,10 +152,7 @@ class DossierService:
     async def own_application(self, actor: Actor, application_id: str | int) -> Application:
         """An applicant's own application; anyone else's is NOT_FOUND, not FORBIDDEN."""
         require_role(actor, Role.APPLICANT)
-        try:
-            key = int(application_id)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(ErrorCode.NOT_FOUND, "申报不存在", field="applicationId") from exc
+        key = known_id(application_id, "申报不存在", field="applicationId")
         application = await Application.get_or_none(id=key, applicant_id=actor.user_id)
         if application is None:
             raise DomainError(ErrorCode.NOT_FOUND, "申报不存在", field="applicationId")
@@ -152,26 +163,23 @@ class DossierService:
         actor = require_role(actor, Role.APPLICANT)
         return list(await Application.filter(applicant_id=actor.user_id).order_by("-id"))
 
-    async def own_application_with_materials(
+    async def own_application_detail(
         self, actor: Actor, application_id: str | int
-    ) -> tuple[Application, list[Material]]:
-        """``own_application`` and its materials in one statement (core/json_rows.py): the
-        application detail is what an applicant reloads most (业务查询)."""
+    ) -> tuple[Application, list[FamilyMember], list[Material]]:
+        """``own_application`` with its family members and materials, in one fixed
+        statement (core/fixed_sql.py): the detail is what an applicant reloads most
+        (业务查询)."""
         require_role(actor, Role.APPLICANT)
-        try:
-            key = int(application_id)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(ErrorCode.NOT_FOUND, "申报不存在", field="applicationId") from exc
-        application = (
-            await Application.filter(id=key, applicant_id=actor.user_id)
-            .annotate(
-                materials_json=children_json(Material, "application_id", '"applications"."id"')
-            )
-            .first()
-        )
-        if application is None:
+        key = known_id(application_id, "申报不存在", field="applicationId")
+        rows = await fetch(Application, _DETAIL_READ, key, actor.user_id)
+        if not rows:
             raise DomainError(ErrorCode.NOT_FOUND, "申报不存在", field="applicationId")
-        return application, rows_from_json(Material, application.materials_json)  # type: ignore[attr-defined]
+        row = rows[0]
+        return (
+            instance(Application, row),
+            children(FamilyMember, row["member_rows"]),
+            children(Material, row["material_rows"]),
+        )
 
     async def load(self, application: Application) -> Dossier:
         view = await self.policy.view(await application.policy_year)  # type: ignore[arg-type]
@@ -331,10 +339,7 @@ class DossierService:
 
     async def _own_member(self, actor: Actor, member_id: str | int) -> FamilyMember:
         require_role(actor, Role.APPLICANT)
-        try:
-            key = int(member_id)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(ErrorCode.NOT_FOUND, "随迁人员不存在", field="memberId") from exc
+        key = known_id(member_id, "随迁人员不存在", field="memberId")
         member = await FamilyMember.get_or_none(id=key, application__applicant_id=actor.user_id)
         if member is None:
             raise DomainError(ErrorCode.NOT_FOUND, "随迁人员不存在", field="memberId")

@@ -20,6 +20,7 @@ from core.districts import DISTRICTS
 from core.errors import DomainError, ErrorCode
 from core.facts import age_on
 from core.hookspecs import Problem
+from core.ids import parse_id
 from core.materials import (
     ADDRESS_TYPES,
     CORE_KINDS,
@@ -106,10 +107,9 @@ async def check_personal(values: dict[str, Any]) -> dict[str, Any]:
     if not _blank(values.get("mobile")):
         values["mobile"] = normalise_mobile(str(values["mobile"]))
     if not _blank(values.get("employer_id")):
-        try:
-            employer_id = int(values["employer_id"])
-        except (TypeError, ValueError) as exc:
-            raise DomainError(ErrorCode.INVALID_INPUT, "引进单位无效", field="employer_id") from exc
+        employer_id = parse_id(values["employer_id"])
+        if employer_id is None:
+            raise DomainError(ErrorCode.INVALID_INPUT, "引进单位无效", field="employer_id")
         if not await Employer.filter(id=employer_id).exists():
             # FAQ 5: the employer is chosen from the search, never typed by hand.
             raise DomainError(

@@ -16,6 +16,7 @@ from core import audit
 from core.actors import Actor, require_role
 from core.clock import Clock
 from core.errors import DomainError, ErrorCode
+from core.ids import known_id
 from core.models import Employer, EmployerAdminRequest, EmployerNature, Role, RoleGrant, User
 from core.sms import SmsOutbox
 
@@ -38,10 +39,7 @@ class EmployerAdminService:
     ) -> EmployerAdminRequest:
         """单位系统管理员申请: ask to administer ``employer``'s applications."""
         require_role(actor, Role.APPLICANT)
-        try:
-            key = int(employer_id)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(ErrorCode.NOT_FOUND, "单位不存在", field="employerId") from exc
+        key = known_id(employer_id, "单位不存在", field="employerId")
         employer = await Employer.get_or_none(id=key)
         if employer is None:
             raise DomainError(ErrorCode.NOT_FOUND, "单位不存在", field="employerId")
@@ -95,10 +93,7 @@ class EmployerAdminService:
     ) -> EmployerAdminRequest:
         """The competent department approves (granting the role) or rejects with an opinion."""
         require_role(actor, Role.ADMIN)
-        try:
-            key = int(request_id)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(ErrorCode.NOT_FOUND, "申请不存在", field="requestId") from exc
+        key = known_id(request_id, "申请不存在", field="requestId")
         row = await EmployerAdminRequest.get_or_none(id=key)
         if row is None:
             raise DomainError(ErrorCode.NOT_FOUND, "申请不存在", field="requestId")

@@ -25,6 +25,7 @@ from core.credit_codes import (
 )
 from core.districts import office_of
 from core.errors import DomainError, ErrorCode
+from core.ids import parse_id
 from core.models import (
     Employer,
     EmployerNature,
@@ -243,11 +244,8 @@ class EmployerDirectory:
 
 
 async def _employer(employer_id: str | int, *, field: str) -> Employer:
-    try:
-        key = int(employer_id)
-    except (TypeError, ValueError):
-        key = 0
-    employer = await Employer.get_or_none(id=key)
+    key = parse_id(employer_id)
+    employer = await Employer.get_or_none(id=key) if key is not None else None
     if employer is None:
         raise DomainError(ErrorCode.NOT_FOUND, "单位不存在", field=field)
     return employer

@@ -51,6 +51,10 @@ class Broker(Protocol):
 
     def subscriber_count(self, applicant_id: int) -> int: ...
 
+    def missing_changes(self) -> str | None:
+        """Why this process would not hear a change made now (``/ready``), or None."""
+        ...
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
@@ -82,6 +86,9 @@ class EventBroker:
 
     def subscriber_count(self, applicant_id: int) -> int:
         return len(self._subscribers.get(applicant_id, ()))
+
+    def missing_changes(self) -> str | None:
+        return None  # one process publishes and hears every change itself
 
     async def subscribe(self, applicant_id: int) -> AsyncIterator[ApplicationChanged]:
         """The applicant's changes from now on, until the caller stops iterating."""

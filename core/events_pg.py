@@ -15,7 +15,13 @@ change that did not happen. Each transition awaits its ``NOTIFY`` before it retu
 PostgreSQL delivers in commit order, so an applicant's changes arrive in order.
 
 Events are not stored: a change announced while a listener reconnects is not heard
-there (clients re-read ``myApplications`` after a reconnect in any case).
+there. So that a subscriber does not wait for what it missed, every subscription of the
+process that was open during the gap ends when the listener listens again (the client
+sees the subscription complete, subscribes again and re-reads ``myApplications``).
+
+The listener's state (:class:`ListenerState`) is the process's: ``/ready`` answers 503
+while a started listener is not connected (core/health.py), and the metrics export
+``talent_events_listener_connected`` and ``talent_events_listener_reconnects_total``.
 """
 
 from __future__ import annotations
@@ -25,14 +31,17 @@ import contextlib
 import json
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import asyncpg
 from tortoise import connections
 from tortoise.backends.base.config_generator import expand_db_url
 
+from core import metrics
 from core.events import ApplicationChanged, EventBroker
 
 logger = logging.getLogger("talent.events")
@@ -44,6 +53,48 @@ _POSTGRES_ENGINES = ("tortoise.backends.asyncpg", "tortoise.backends.psycopg")
 # The parts of a tortoise URL's credentials asyncpg.connect understands (the rest are
 # the ORM pool's: minsize, maxsize, ...).
 _CONNECT_KEYS = ("host", "port", "user", "password", "database", "ssl")
+
+
+ListenerStatus = Literal["connecting", "connected", "reconnecting", "stopped"]
+
+
+@dataclass(frozen=True)
+class ListenerState:
+    """What a listener is doing, since when (wall clock, UTC), and how it got there.
+
+    ``connecting`` until the first ``LISTEN``; ``reconnecting`` after a lost connection
+    until the next one. ``reconnects`` counts the times it listened again after a loss;
+    ``last_error`` is the latest failure (an exception's name, or ``connection lost``).
+    """
+
+    status: ListenerStatus
+    since: datetime
+    reconnects: int = 0
+    last_error: str | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.status == "connected"
+
+    def reason(self) -> str:
+        """Why this process is not hearing changes, for ``/ready`` and the log."""
+        text = f"{self.status} since {self.since:%Y-%m-%dT%H:%M:%SZ}"
+        return f"{text}: {self.last_error}" if self.last_error else text
+
+
+# The listeners started in this process, for the metric. In a server it is one (a
+# worker process holds one broker); the tests start several in one process, and then
+# the process hears every change only while all of them listen.
+_started: weakref.WeakSet[PostgresEventBroker] = weakref.WeakSet()
+
+
+def _export_listening() -> None:
+    brokers = list(_started)
+    metrics.events_listener_connected(CHANNEL, bool(brokers) and all(b.listening for b in brokers))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def is_postgres_url(database_url: str) -> bool:
@@ -102,11 +153,19 @@ class PostgresEventBroker:
         self.start_timeout_seconds = start_timeout_seconds
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
+        self._state = ListenerState("stopped", _now())
+        # Set, and replaced, each time the listener starts listening: it ends the
+        # subscriptions that were open while nothing was heard.
+        self._gap_closed = asyncio.Event()
 
     @property
     def listening(self) -> bool:
         """Whether this process hears notifications right now."""
         return self._listening.is_set()
+
+    @property
+    def state(self) -> ListenerState:
+        return self._state
 
     async def publish(self, event: ApplicationChanged) -> None:
         try:
@@ -121,11 +180,37 @@ class PostgresEventBroker:
                 "Could not announce application %s entering %s", event.application_id, event.state
             )
 
-    def subscribe(self, applicant_id: int) -> AsyncIterator[ApplicationChanged]:
-        return self._local.subscribe(applicant_id)
+    async def subscribe(self, applicant_id: int) -> AsyncIterator[ApplicationChanged]:
+        """The applicant's changes, until the caller stops or the listener reconnects.
+
+        Changes announced while the listener was not connected are lost; ending the
+        subscription when it listens again tells the subscriber to re-read (subscribing
+        again first, so that nothing falls between the read and the new subscription).
+        """
+        gap_closed = asyncio.ensure_future(self._gap_closed.wait())
+        changes = self._local.subscribe(applicant_id)
+        change: asyncio.Future[ApplicationChanged] | None = None
+        try:
+            while True:
+                change = asyncio.ensure_future(anext(changes))
+                await asyncio.wait({change, gap_closed}, return_when=asyncio.FIRST_COMPLETED)
+                if not change.done():
+                    return
+                yield change.result()
+        finally:
+            gap_closed.cancel()
+            if change is not None and not change.done():
+                # The local subscription is running in that task: end it there first.
+                change.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await change
+            await changes.aclose()  # type: ignore[attr-defined]
 
     def subscriber_count(self, applicant_id: int) -> int:
         return self._local.subscriber_count(applicant_id)
+
+    def missing_changes(self) -> str | None:
+        return None if self.listening else self._state.reason()
 
     async def start(self) -> None:
         """Open the listening connection; keep it open (reconnecting) until :meth:`stop`.
@@ -137,6 +222,9 @@ class PostgresEventBroker:
         if self._task is not None:
             return
         self._listening = asyncio.Event()
+        self._state = ListenerState("connecting", _now())
+        _started.add(self)
+        _export_listening()
         self._task = asyncio.create_task(self._listen_forever(), name="talent-events-listener")
         try:
             await asyncio.wait_for(self._listening.wait(), self.start_timeout_seconds)
@@ -150,6 +238,9 @@ class PostgresEventBroker:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        self._state = replace(self._state, status="stopped", since=_now())
+        _started.discard(self)
+        _export_listening()
 
     async def _listen_forever(self) -> None:
         backoff = self.initial_backoff_seconds
@@ -157,8 +248,11 @@ class PostgresEventBroker:
             connected_at = time.monotonic()
             try:
                 await self._listen_once()
+                reason = "connection lost"
             except Exception as error:
                 logger.warning("State-change listener failed: %s", error)
+                reason = type(error).__name__
+            self._not_listening(reason)
             if time.monotonic() - connected_at > self.max_backoff_seconds:
                 backoff = self.initial_backoff_seconds  # it held a while: start over
             logger.warning("State-change listener reconnecting in %.1f s", backoff)
@@ -176,8 +270,7 @@ class PostgresEventBroker:
         conn.add_termination_listener(lambda _conn: lost.set())
         try:
             await conn.add_listener(CHANNEL, self._received)
-            self._listening.set()
-            logger.info("Listening for state changes on %s", CHANNEL)
+            self._now_listening()
             while not conn.is_closed():
                 try:
                     await asyncio.wait_for(lost.wait(), self.keepalive_seconds)
@@ -185,12 +278,44 @@ class PostgresEventBroker:
                     await conn.fetchval("SELECT 1", timeout=self.keepalive_seconds)
             logger.warning("State-change listener lost its connection")
         finally:
-            self._listening.clear()
+            # Not ready from this moment, not only once the old connection is closed.
+            self._not_listening("connection lost")
             if not conn.is_closed():
                 try:
                     await asyncio.wait_for(conn.close(), 2)
                 except Exception:
                     conn.terminate()
+
+    def _now_listening(self) -> None:
+        previous = self._state
+        again = previous.status == "reconnecting"
+        self._state = ListenerState(
+            "connected", _now(), previous.reconnects + (1 if again else 0), previous.last_error
+        )
+        self._listening.set()
+        # End the subscriptions that were open while nothing was heard; later ones wait
+        # for the next gap.
+        gap_closed, self._gap_closed = self._gap_closed, asyncio.Event()
+        gap_closed.set()
+        if again:
+            metrics.count_events_reconnect(CHANNEL)
+            logger.warning(
+                "Listening for state changes again after %s (%s)", previous.reason(), CHANNEL
+            )
+        else:
+            logger.info("Listening for state changes on %s", CHANNEL)
+        _export_listening()
+
+    def _not_listening(self, reason: str) -> None:
+        """The connection is lost or could not be opened: keep the time it went down."""
+        self._listening.clear()
+        state = self._state
+        if state.status == "connected":
+            state = ListenerState("reconnecting", _now(), state.reconnects)
+        elif state.status == "stopped":
+            return
+        self._state = replace(state, last_error=reason)
+        _export_listening()
 
     def _received(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:

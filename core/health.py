@@ -3,7 +3,14 @@
 ``GET /health`` answers as long as the process serves HTTP (no database: a database
 outage must not make an orchestrator restart every worker). ``GET /ready`` answers 200
 only when this worker can serve requests: the database answers, every migration
-shipped in ``core/migrations`` is applied, and a current policy year exists.
+shipped in ``core/migrations`` is applied, a current policy year exists, and (on
+PostgreSQL) the worker listens for state changes, without which its websocket
+subscribers would hear nothing of the changes other workers make.
+
+No grace period for the listener: the lifespan waits for its first ``LISTEN`` before the
+worker serves (core/events_pg.py, up to 10 s), and once serving, a worker that is not
+listening misses changes at once. A load balancer's own threshold of failed checks keeps
+a sub-second reconnect from taking the worker out.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from functools import cache
 from tortoise import connections
 
 import core.migrations
+from core.events import Broker
 from core.models import PolicyYear
 
 # tortoise-orm's built-in migrations record what they applied here.
@@ -44,7 +52,7 @@ async def pending_migrations() -> list[str]:
     return sorted(shipped_migrations() - applied)
 
 
-async def readiness() -> tuple[bool, dict[str, str]]:
+async def readiness(events: Broker) -> tuple[bool, dict[str, str]]:
     """Whether this worker is ready, and each check's answer."""
     checks: dict[str, str] = {}
     try:
@@ -62,4 +70,8 @@ async def readiness() -> tuple[bool, dict[str, str]]:
         checks["policyYear"] = "no current policy year"
         return False, checks
     checks["policyYear"] = "ok"
+    if missing := events.missing_changes():
+        checks["events"] = missing
+        return False, checks
+    checks["events"] = "ok"
     return True, checks

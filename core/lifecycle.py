@@ -32,6 +32,7 @@ from core.dossier_checks import clean as clean_values
 from core.errors import DomainError, ErrorCode
 from core.events import ApplicationChanged, Broker
 from core.hookspecs import Problem
+from core.ids import known_id
 from core.jobs import JobQueue
 from core.lifecycle_rules import (
     BY_ACTION,
@@ -154,10 +155,7 @@ class LifecycleService:
         self, actor: Actor | None, application_id: str | int
     ) -> tuple[Application, frozenset[Party]]:
         """The application and who the actor is for it; NOT_FOUND when it is not theirs."""
-        try:
-            key = int(application_id)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(ErrorCode.NOT_FOUND, "申报不存在", field="applicationId") from exc
+        key = known_id(application_id, "申报不存在", field="applicationId")
         application = await Application.get_or_none(id=key)
         who = parties(actor, application) if application is not None else frozenset()
         if application is None or not who:

@@ -17,9 +17,6 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +70,21 @@ OCR_SECONDS = Counter(
     "Seconds spent recognising photos (divide by completed recognitions for the mean)",
 )
 
+# The PostgreSQL state-change listener (core/events_pg.py), set by the listener itself as
+# it connects and loses its connection. Absent on SQLite, whose broker is in-process.
+EVENTS_LISTENER_CONNECTED = Gauge(
+    "talent_events_listener_connected",
+    "1 while this process LISTENs for state changes on PostgreSQL (its subscribers hear "
+    "every change), 0 while it reconnects; across workers the lowest",
+    ["channel"],
+    multiprocess_mode="livemin",
+)
+EVENTS_LISTENER_RECONNECTS = Counter(
+    "talent_events_listener_reconnects_total",
+    "Times a state-change listener listened again after losing its connection",
+    ["channel"],
+)
+
 _names_lock = threading.Lock()
 _operation_names: set[str] = set()
 
@@ -95,24 +107,12 @@ def count_error(code: str, source: str) -> None:
     ERRORS.labels(code=code, source=source).inc()
 
 
-@dataclass
-class OperationTiming:
-    operation: str | None = None
-    kind: str = "invalid"
+def events_listener_connected(channel: str, connected: bool) -> None:
+    EVENTS_LISTENER_CONNECTED.labels(channel=channel).set(1 if connected else 0)
 
 
-@contextmanager
-def operation_timer() -> Iterator[OperationTiming]:
-    """Time one GraphQL operation; the caller fills in its name and type."""
-    timing = OperationTiming()
-    started = time.perf_counter()
-    try:
-        yield timing
-    finally:
-        label = operation_label(timing.operation) if timing.kind != "invalid" else "-"
-        OPERATION_SECONDS.labels(operation=label, type=timing.kind).observe(
-            time.perf_counter() - started
-        )
+def count_events_reconnect(channel: str) -> None:
+    EVENTS_LISTENER_RECONNECTS.labels(channel=channel).inc()
 
 
 class OcrSampler:
@@ -121,7 +121,9 @@ class OcrSampler:
     Called after every request and at every scrape, so each worker process keeps its
     own queue's numbers current (in multiprocess mode the gauges are summed over the
     live workers). The pool counts completions since it started; the counters get the
-    difference since the last look.
+    difference since the last look. The gauges are written only when their numbers
+    changed: most requests find the queue as the last one left it, and a write to a
+    multiprocess gauge is a write to its memory-mapped file.
     """
 
     def __init__(self, materials: MaterialService) -> None:
@@ -129,21 +131,27 @@ class OcrSampler:
         self._lock = threading.Lock()
         self._pool: object | None = None
         self._seen = (0, 0, 0.0)
+        self._depth: tuple[int, int] | None = None
 
     def sync(self) -> None:
         pool = self.materials.pool
-        if pool is None:
-            OCR_JOBS.labels(state="queued").set(0)
-            OCR_JOBS.labels(state="running").set(0)
-            return
-        stats = pool.stats()
+        stats = pool.stats() if pool is not None else None
+        depth = (stats.pending, stats.running) if stats is not None else (0, 0)
         with self._lock:
-            if pool is not self._pool:
-                self._pool, self._seen = pool, (0, 0, 0.0)
-            completed, failed, seconds = self._seen
-            self._seen = (stats.completed, stats.failed, stats.recognition_seconds)
-        OCR_JOBS.labels(state="queued").set(stats.pending)
-        OCR_JOBS.labels(state="running").set(stats.running)
+            changed, self._depth = depth != self._depth, depth
+            if stats is None:
+                completed = failed = 0
+                seconds = 0.0
+            else:
+                if pool is not self._pool:
+                    self._pool, self._seen = pool, (0, 0, 0.0)
+                completed, failed, seconds = self._seen
+                self._seen = (stats.completed, stats.failed, stats.recognition_seconds)
+        if changed:
+            OCR_JOBS.labels(state="queued").set(depth[0])
+            OCR_JOBS.labels(state="running").set(depth[1])
+        if stats is None:
+            return
         if stats.completed > completed:
             OCR_RECOGNITIONS.labels(outcome="completed").inc(stats.completed - completed)
         if stats.failed > failed:

@@ -22,6 +22,7 @@ from core import audit
 from core.actors import Actor, require_actor, require_role
 from core.clock import Clock
 from core.errors import DomainError, ErrorCode
+from core.ids import parse_id
 from core.imaging import ImageRejected, load_image
 from core.models import (
     ReferenceAttachment,
@@ -366,7 +367,7 @@ class ReferenceRequests:
 
 
 def _int(value: str | int, missing: DomainError) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise missing from None
+    key = parse_id(value)
+    if key is None:
+        raise missing
+    return key

@@ -21,6 +21,7 @@ from core.actors import Actor, require_role
 from core.categories import MaterialRequirement
 from core.dossier import DossierService
 from core.errors import DomainError, ErrorCode
+from core.ids import known_id
 from core.imaging import ImageRejected, load_image, rotate
 from core.materials import CORE_KINDS
 from core.models import Application, FamilyMember, Material, Role
@@ -207,12 +208,7 @@ class MaterialService:
     ) -> FamilyMember | None:
         if member_id in (None, ""):
             return None
-        try:
-            key = int(member_id)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(
-                ErrorCode.NOT_FOUND, "随迁人员不存在", field="familyMemberId"
-            ) from exc
+        key = known_id(member_id, "随迁人员不存在", field="familyMemberId")
         member = await FamilyMember.get_or_none(id=key, application_id=application.id)
         if member is None:
             raise DomainError(ErrorCode.NOT_FOUND, "随迁人员不存在", field="familyMemberId")
@@ -289,10 +285,7 @@ class MaterialService:
     async def own(self, actor: Actor | None, material_id: str | int) -> Material:
         """An applicant's own material; anyone else's is NOT_FOUND."""
         actor = require_role(actor, Role.APPLICANT)
-        try:
-            key = int(material_id)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(ErrorCode.NOT_FOUND, "材料不存在", field="materialId") from exc
+        key = known_id(material_id, "材料不存在", field="materialId")
         material = await Material.get_or_none(id=key, application__applicant_id=actor.user_id)
         if material is None:
             raise DomainError(ErrorCode.NOT_FOUND, "材料不存在", field="materialId")

@@ -325,10 +325,10 @@ class ApplicationQuery:
     @strawberry.field(description="One of your applications.")
     async def application(self, info: Info, id: strawberry.ID) -> ApplicationResult:
         async def run() -> Application:
-            row, materials = await info.context.services.dossier.own_application_with_materials(
+            row, members, materials = await info.context.services.dossier.own_application_detail(
                 info.context.require_actor(), str(id)
             )
-            return Application.of(row, materials=materials)
+            return Application.of(row, members=members, materials=materials)
 
         return await attempt(run())
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -18,8 +17,9 @@ from schema.cards import CardMutation, CardQuery
 from schema.eligibility import EligibilityMutation, EligibilityQuery
 from schema.errors import is_unexpected
 from schema.lifecycle import LifecycleMutation, LifecycleQuery
-from schema.limits import Limits, limit_extensions
+from schema.limits import Limits
 from schema.materials import MaterialMutation, MaterialQuery
+from schema.operation import operation_extensions
 from schema.organisations import OrganisationMutation, OrganisationQuery
 from schema.policy import PolicyMutation, PolicyQuery
 from schema.reference import ReferenceQuery
@@ -78,13 +78,7 @@ def build_schema(registry: PluginRegistry, settings: Settings | None = None) -> 
         subscription=Subscription,
         types=list(registry.graphql_types),
         config=StrawberryConfig(disable_field_suggestions=not limits.field_suggestions),
-        # Factories: strawberry builds extensions per request. The parser and
-        # validation caches live at module level, so they are still shared; the
-        # limit rules are built once, in limit_extensions, and come first (see there).
-        extensions=[
-            *limit_extensions(limits),
-            lambda: MaskErrors(should_mask_error=is_unexpected),
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-        ],
+        # A factory: strawberry builds extensions per request. The parse and validation
+        # caches live at module level, so they are shared (schema/operation.py).
+        extensions=operation_extensions(limits, is_unexpected),
     )

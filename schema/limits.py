@@ -1,9 +1,8 @@
 """Query limits, checked while the document is parsed and validated, before any resolver.
 
-One validation rule measures each operation once (depth, aliases, estimated cost) and
-one :class:`QueryLimits` extension adds it, with the parser's token limit and, in
-production, the rule that refuses introspection. The rule classes are built once per
-schema: the validation cache keys on them, and classes made per request would miss it.
+One validation rule measures each operation once (depth, aliases, estimated cost);
+schema/operation.py adds it to every operation's validation, with the parser's token
+limit and, in production, the rule that refuses introspection.
 
 Every refusal carries ``extensions.code`` (``QUERY_TOO_DEEP``, ``TOO_MANY_ALIASES``,
 ``QUERY_TOO_COMPLEX``, ``QUERY_TOO_LARGE``, ``INTROSPECTION_DISABLED``); the extension
@@ -13,7 +12,6 @@ also gives the other errors a code, so a client can always act on one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,10 +35,9 @@ from graphql import (
 )
 from graphql.type.definition import GraphQLInterfaceType, GraphQLNamedType, GraphQLOutputType
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, SchemaExtension
 
 from core.errors import DomainError, ErrorCode
-from core.metrics import count_error, operation_timer
+from core.metrics import count_error
 from core.settings import Settings
 
 # The standard introspection query (graphql-js 16, graphql-core 3.3, so GraphiQL's) nests
@@ -279,18 +276,6 @@ def _code_of(error: GraphQLError, executed: bool) -> str:
     return ErrorCode.INTERNAL_SERVER_ERROR.value
 
 
-class QueryLimits(AddValidationRules):
-    """Adds the limit rules and sets the parser's token limit."""
-
-    def __init__(self, rules: tuple[type[ValidationRule], ...], limits: Limits) -> None:
-        super().__init__(list(rules))
-        self.limits = limits
-
-    def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
-        yield from super().on_operation()
-
-
 def finish_errors(errors: list[GraphQLError], executed: bool, *, field_suggestions: bool) -> None:
     """Give every error of a result its ``extensions.code`` and count it; drop the
     "Did you mean" suggestions when they are off.
@@ -312,32 +297,3 @@ def finish_errors(errors: list[GraphQLError], executed: bool, *, field_suggestio
         if not field_suggestions and "Did you mean" in error.message:
             error.message = _SUGGESTION.sub("", error.message)
         count_error(str(extensions["code"]), "graphql")
-
-
-class OperationTimer(SchemaExtension):
-    """Latency by operation: parse, validation and execution of one operation."""
-
-    def on_operation(self) -> Iterator[None]:
-        with operation_timer() as timing:
-            yield
-            context = self.execution_context
-            result = context.result
-            valid = not getattr(result, "errors", None) or getattr(result, "data", None)
-            timing.operation = context.operation_name if valid else None
-            timing.kind = _operation_kind(context) if valid else "invalid"
-
-
-def _operation_kind(context: Any) -> str:
-    try:
-        kind = context.operation_type
-    except Exception:  # no document, or no such operation in it
-        return "invalid"
-    return str(getattr(kind, "value", kind))
-
-
-def limit_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
-    """Extension factories for the schema. The rules are built here, once."""
-    rules: tuple[type[ValidationRule], ...] = (limits_rule(limits),)
-    if not limits.introspection:
-        rules += (NoIntrospectionRule,)
-    return [lambda: QueryLimits(rules, limits), OperationTimer]

@@ -1,32 +1,56 @@
 """Personal data at rest: identity numbers and mobiles are stored encrypted, found through
-keyed hashes, and re-encrypted under a new key by ``talent keys rotate``."""
+keyed hashes, and re-encrypted under a new key by ``talent keys rotate``; so are the JSON
+columns that hold personal data (a dossier's sections, family members' details,
+recognised certificate fields, shared-database records, one-click test analyses)."""
 
 from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 from typing import Any
 
 import pytest
 from tortoise import connections
 
-from core import crypto
-from core.models import FamilyMember, SharedDataRow, User
+from core import crypto, key_rotation
+from core.models import Application, FamilyMember, SharedDataRow, User
+from core.ocr.engine import default_threads
 from core.settings import Settings
 from tests.graphql import STRONG_PASSWORD, GraphQLClient, login, register
-from tests.lifecycle_flow import lifecycle_settings, made_up_person, submitted
-from tests.people import load_shared_data
+from tests.lifecycle_flow import (
+    QUALIFICATION,
+    SAVE,
+    lifecycle_settings,
+    made_up_person,
+    submitted,
+)
+from tests.people import Applicant, applicant, load_shared_data
+from tests.plugins.plugin_helpers import id_number_for
 from tests.test_cli import talent
+from tests.uploads import fixture, upload
 
 ID_NUMBER = "440111199903175213"
 MOBILE = "13912345678"
 # Personal data tables and their encrypted columns.
 TABLES = {
     "users": ("id_number", "mobile"),
-    "family_members": ("id_number",),
+    "family_members": ("id_number", "details"),
     "sms_messages": ("mobile",),
-    "shared_data_records": ("id_number",),
+    "shared_data_records": ("id_number", "data"),
     "face_verifications": ("verified_id_number",),
+    "applications": ("sections",),
+    "materials": ("ocr_fields",),
+    "eligibility_analyses": (
+        "certificate_numbers", "summary", "prerequisites", "results", "barred",
+    ),
+}  # fmt: skip
+# The JSON ones, each holding what the dossier test below types or photographs.
+JSON_COLUMNS = {
+    "applications": ("sections",),
+    "family_members": ("details",),
+    "materials": ("ocr_fields",),
+    "eligibility_analyses": TABLES["eligibility_analyses"],
 }
 REQUEST_CODE = """mutation($i: String!, $m: String!) {
   requestRecoveryCode(idNumber: $i, mobile: $m) { __typename } }"""
@@ -166,6 +190,12 @@ def test_keys_come_from_configuration_and_production_refuses_the_derived_ones() 
         crypto.DataCipher.from_settings(
             configured.model_copy(update={"data_keys": {"k": base64.b64encode(b"short").decode()}})
         )
+    # A key id never looks like the start of plain JSON ("{", "["), which a JSON column
+    # written before its encryption holds.
+    with pytest.raises(ValueError, match="letters, digits"):
+        crypto.DataCipher.from_settings(
+            configured.model_copy(update={"data_keys": {"{k": key}, "data_key_id": "{k"})
+        )
     production = Settings(profile="production", secret_key="s", face_verification_secret="f")
     with pytest.raises(RuntimeError, match="TALENT_DATA_KEYS"):
         production.check()
@@ -179,3 +209,204 @@ def test_keys_come_from_configuration_and_production_refuses_the_derived_ones() 
     with pytest.raises(RuntimeError, match="AUDIT_RETENTION"):
         short.check()
     configured.model_copy(update={"profile": "production", "face_verification_secret": "f"}).check()
+
+
+# --- JSON columns ----------------------------------------------------------------------
+
+SPOUSE_ID = id_number_for(date(1996, 2, 2), sequence=24)
+SPOUSE_MOBILE = "13612345432"
+HOME = "湖南省长沙市岳麓区麓山南路932号"
+DETAIL = """query($id: ID!) { application(id: $id) { __typename
+  ... on Application { sections familyMembers { realName idNumber details }
+    materials { kind ocrFields } }
+  ... on OperationError { code } } }"""
+ADD_MEMBER = """mutation($a: ID!, $i: FamilyMemberInput!) { addFamilyMember(applicationId: $a, input: $i) {
+  __typename ... on OperationError { code message } } }"""
+CONFIRMATION = """query($a: ID!) { applicationConfirmation(id: $a) {
+  ... on Confirmation { problems { code message materialKind } } } }"""
+
+
+def _keys(current: str, **keys: str) -> Settings:
+    """Settings naming ``keys`` with ``current`` the one new values use."""
+    return Settings(data_keys=keys, data_key_id=current, lookup_key="test-lookup-key")
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    """The same keys for ``talent`` in its own process."""
+    assert settings.lookup_key is not None and settings.data_key_id is not None
+    return {
+        "TALENT_DATA_KEYS": json.dumps(settings.data_keys),
+        "TALENT_DATA_KEY_ID": settings.data_key_id,
+        "TALENT_LOOKUP_KEY": settings.lookup_key,
+    }
+
+
+async def stored_json(prefix: str, secrets: set[str]) -> int:
+    """Check every value of the JSON columns: under ``prefix``'s key, no secret in the
+    clear. How many values there were."""
+    seen = 0
+    for table, columns in JSON_COLUMNS.items():
+        for row in await raw_rows(table):
+            for column in columns:
+                value = row[column]
+                if value is None:
+                    continue
+                seen += 1
+                assert value.startswith(prefix), (table, column, value[:40])
+                assert not any(s in value for s in secrets), (table, column)
+    return seen
+
+
+async def drafted(app: Any, client: GraphQLClient, n: int) -> tuple[Applicant, str]:
+    """An applicant's draft after a one-click test with a diploma number typed, with its
+    qualification and personal sections saved and a spouse added, all over GraphQL."""
+    who = await applicant(client, made_up_person(n), n)
+    analysis = await who.test(app, numbers={"diploma": QUALIFICATION["diploma_number"]})
+    started = await who.start(analysis["id"], "education", "bachelor")
+    assert started["__typename"] == "Application", started
+    application_id = str(started["id"])
+    personal = {"gender": "男", "ethnicity": "汉族", "household_register_address": HOME}
+    for section, values in (("QUALIFICATION", QUALIFICATION), ("PERSONAL", personal)):
+        saved = await who.client.execute(SAVE, {"a": application_id, "s": section, "v": values})
+        assert saved["saveSection"]["__typename"] != "OperationError", saved
+    spouse = {
+        "relationship": "spouse",
+        "realName": "李四",
+        "idNumber": SPOUSE_ID,
+        "details": {"gender": "女", "mobile": SPOUSE_MOBILE, "household_register_address": HOME},
+    }
+    added = await who.client.execute(ADD_MEMBER, {"a": application_id, "i": spouse})
+    assert added["addFamilyMember"]["__typename"] == "FamilyMember", added
+    return who, application_id
+
+
+class TestDossierWithRecognition:
+    """An identity card photographed and recognised: the real OCR models run."""
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={
+                "ocr_enabled": True,
+                "ocr_workers": 1,
+                "ocr_threads_per_worker": default_threads(),
+            }
+        )
+
+    async def test_json_columns_hold_no_plaintext_read_back_and_rotate(
+        self, app: Any, client: GraphQLClient, settings: Settings
+    ) -> None:
+        old, new = _key(), _key()
+        first = _keys("k1", k1=old)
+        crypto.configure(first)
+        who, application_id = await drafted(app, client, 5)
+        photo, truth = fixture("id_card_front_03")
+        card = {name: truth["fields"][name]["value"] for name in ("name", "id_number", "address")}
+        uploaded = await upload(who.client, application_id, "id_card_front", photo)
+        assert uploaded["__typename"] == "Material", uploaded
+        await app.state.services.materials.settle()
+
+        secrets = {
+            *card.values(),
+            QUALIFICATION["diploma_number"],
+            QUALIFICATION["degree_number"],
+            HOME,
+            SPOUSE_MOBILE,
+        }
+        # Every JSON column written: sections, details, recognised fields, the analysis.
+        assert await stored_json("k1:", secrets) == 1 + 1 + 1 + 4
+
+        async def read_back() -> None:
+            detail = (await who.client.execute(DETAIL, {"id": application_id}))["application"]
+            assert detail["sections"]["qualification"] == QUALIFICATION
+            assert detail["sections"]["personal"]["household_register_address"] == HOME
+            [member] = detail["familyMembers"]
+            assert (member["realName"], member["idNumber"]) == ("李四", SPOUSE_ID)
+            assert member["details"]["mobile"] == SPOUSE_MOBILE
+            [material] = detail["materials"]
+            recognised = {k: material["ocrFields"][k]["value"] for k in card}
+            assert recognised == card
+            # The dossier's checks read the recognised number: someone else's card.
+            confirmation = await who.client.execute(CONFIRMATION, {"a": application_id})
+            problems = confirmation["applicationConfirmation"]["problems"]
+            assert any(
+                p["materialKind"] == "id_card_front" and "不是申办人本人的" in p["message"]
+                for p in problems
+            ), problems
+
+        await read_back()
+
+        # k2 becomes current; ``talent keys rotate`` re-encrypts every JSON column.
+        both = _keys("k2", k1=old, k2=new)
+        crypto.configure(both)
+        status = await talent(settings, "keys", "status", env=_env(both))
+        assert status.returncode == 0, status.stderr
+        counts = dict(line.split() for line in status.stdout.splitlines())
+        for table in ("applications", "family_members", "materials", "eligibility_analyses"):
+            assert counts[table] == "1", status.stdout
+        rotated = await talent(settings, "keys", "rotate", "--batch", "1", env=_env(both))
+        assert rotated.returncode == 0, rotated.stderr
+        assert "materials                    1 re-encrypted" in rotated.stdout
+        assert await stored_json("k2:", secrets) == 7
+
+        # k1 retired: everything still reads.
+        crypto.configure(_keys("k2", k2=new))
+        await read_back()
+
+
+async def test_filtering_on_an_encrypted_json_column_is_refused(app: Any) -> None:
+    with pytest.raises(TypeError, match="encrypted JSON"):
+        await Application.filter(sections={}).first()
+
+
+async def test_plain_json_from_before_encryption_reads_and_rotation_encrypts_it(
+    app: Any, client: GraphQLClient
+) -> None:
+    who, application_id = await drafted(app, client, 6)
+    # As ``JSONField`` wrote it: compact, Chinese escaped.
+    plain = json.dumps({"qualification": {"values": QUALIFICATION}}, separators=(",", ":"))
+    conn = connections.get("default")
+    await conn.execute_query(f'UPDATE "applications" SET "sections" = \'{plain}\'')
+    [row] = await raw_rows("applications")
+    assert row["sections"] == plain and QUALIFICATION["diploma_number"] in plain
+
+    detail = (await who.client.execute(DETAIL, {"id": application_id}))["application"]
+    assert detail["sections"] == {"qualification": QUALIFICATION}
+    assert (await key_rotation.stale_count())["applications"] == 1
+    assert (await key_rotation.rotate())["applications"] == 1
+    [row] = await raw_rows("applications")
+    assert row["sections"].startswith("dev:")
+    assert QUALIFICATION["diploma_number"] not in row["sections"]
+    assert (await key_rotation.stale_count())["applications"] == 0
+    detail = (await who.client.execute(DETAIL, {"id": application_id}))["application"]
+    assert detail["sections"] == {"qualification": QUALIFICATION}
+
+
+async def test_rotation_never_overwrites_a_value_saved_meanwhile(
+    app: Any, client: GraphQLClient
+) -> None:
+    """Beside running servers: an applicant who saves between the rotation's read and its
+    write keeps what they saved."""
+    old, new = _key(), _key()
+    crypto.configure(_keys("k1", k1=old))
+    who, application_id = await drafted(app, client, 7)
+    crypto.configure(_keys("k2", k1=old, k2=new))
+    [entry] = [e for e in key_rotation.encrypted_models() if e.model is Application]
+    [read] = await key_rotation.stale_rows(entry)
+    assert read["sections"].startswith("k1:")
+
+    settlement = {"address_type": "collective_household", "district": "天河区",
+                  "address": "广州市天河区测试路1号"}  # fmt: skip
+    saved = await who.client.execute(
+        SAVE, {"a": application_id, "s": "SETTLEMENT", "v": settlement}
+    )
+    assert saved["saveSection"]["__typename"] != "OperationError", saved
+
+    assert await key_rotation.rewrite(entry, [read]) == 0
+    [row] = await raw_rows("applications")
+    assert row["sections"].startswith("k2:")
+    detail = (await who.client.execute(DETAIL, {"id": application_id}))["application"]
+    assert detail["sections"]["settlement"] == settlement
+    assert detail["sections"]["qualification"] == QUALIFICATION
+    # Nothing left for the rotation, which finds the table done.
+    assert (await key_rotation.rotate())["applications"] == 0

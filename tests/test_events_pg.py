@@ -4,7 +4,9 @@ Two brokers (or two apps) on one database stand for two ``talent serve`` workers
 change published by one reaches the subscribers of the other, and only the applicant's
 own; a notification sent inside a transaction is heard only once it commits; a listener
 whose connection is killed reconnects. End to end, an applicant subscribed over a
-websocket on app B hears the withdrawal made over HTTP on app A.
+websocket on app B hears the withdrawal made over HTTP on app A; and while a worker's
+listener is down its ``/ready`` answers 503 with the reason, its subscribers are told
+(their subscription completes) once it listens again, and they hear changes again.
 
 PostgreSQL only: skipped on a laptop without it, failed when
 ``TALENT_TEST_REQUIRE_POSTGRES=1``.
@@ -14,26 +16,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from tortoise.transactions import in_transaction
 
 from core.app import create_app
 from core.clock import ManualClock
 from core.events import ApplicationChanged
-from core.events_pg import APPLICATION_NAME, PostgresEventBroker, listener_credentials
+from core.events_pg import APPLICATION_NAME, CHANNEL, PostgresEventBroker, listener_credentials
 from core.face import SimulatedFaceProvider
 from core.settings import Settings
-from tests.database import throwaway_postgres
+from tests.database import POSTGRES_ADMIN_DSN, throwaway_postgres
 from tests.graphql import GraphQLClient
-from tests.lifecycle_flow import lifecycle_settings, submitted
+from tests.lifecycle_flow import lifecycle_settings, mine, submitted
+from tests.test_observability import scrape, value
 from tests.test_subscriptions import (
     WITHDRAW,
     hears_withdrawal,
+    next_change,
     nothing_arrives,
     subscribe,
     subscribed,
@@ -240,3 +246,136 @@ async def test_withdrawal_on_app_a_reaches_the_websocket_on_app_b(
 
         await hears_withdrawal(ws_first, first.id)
         await nothing_arrives(ws_second)
+
+
+# /ready and the metrics while the listener is down.
+
+CONNECTED = "talent_events_listener_connected"
+RECONNECTS = "talent_events_listener_reconnects_total"
+
+
+@contextlib.asynccontextmanager
+async def admin() -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the server's admin database, which stays reachable throughout."""
+    conn = await asyncpg.connect(POSTGRES_ADMIN_DSN.replace("postgres://", "postgresql://"))
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def listener_cut_off(database_url: str) -> AsyncIterator[None]:
+    """Kill the listening connection and refuse new connections until the block ends.
+
+    The ORM keeps the connections it has open, so the app still serves; only the
+    listener, which must connect anew, stays down for as long as the test needs.
+    """
+    database = database_url.rsplit("/", 1)[1]
+    async with admin() as conn:
+        await conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        try:
+            killed = await conn.fetch(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = $1 AND application_name = $2",
+                database,
+                APPLICATION_NAME,
+            )
+            assert len(killed) == 1, killed  # the app's own listener
+            yield
+        finally:
+            await conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+
+
+async def ready_becomes(
+    http: httpx.AsyncClient, status: int, seconds: float = 35.0
+) -> httpx.Response:
+    """``GET /ready`` until it answers ``status`` (35 s: the longest backoff is 30 s)."""
+    for _ in range(int(seconds * 20)):
+        response = await http.get("/ready")
+        if response.status_code == status:
+            return response
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"/ready never answered {status}: {response.text}")
+
+
+async def test_ready_follows_the_listener_and_its_subscribers_are_told_of_the_gap(
+    app: Any, client: GraphQLClient, settings: Settings
+) -> None:
+    first = await submitted(app, client, 1)
+    second = await submitted(app, client, 2)
+    first_id = await user_id_of(first.client)
+    second_id = await user_id_of(second.client)
+    assert (await client.http.get("/ready")).status_code == 200
+    before = await scrape(client.http)
+    assert value(before, CONNECTED, channel=CHANNEL) == 1
+
+    async with websocket(app) as http, contextlib.AsyncExitStack() as stack:
+        ws_first = await subscribe(http, first.client.token, stack)
+        ws_second = await subscribe(http, second.client.token, stack)
+        await subscribed(app, first_id)
+        await subscribed(app, second_id)
+
+        async with listener_cut_off(settings.database_url):
+            down = await ready_becomes(client.http, 503, WAIT)
+            assert down.json()["status"] == "not ready"
+            checks = down.json()["checks"]
+            assert checks["database"] == checks["migrations"] == checks["policyYear"] == "ok"
+            assert re.fullmatch(
+                r"reconnecting since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: .+", checks["events"]
+            ), checks
+            # Liveness does not depend on it: nothing to restart.
+            assert (await client.http.get("/health")).status_code == 200
+            assert value(await scrape(client.http), CONNECTED, channel=CHANNEL) == 0
+
+            # A change made now is announced to nobody on this worker.
+            withdrawn = await first.client.execute(WITHDRAW, {"a": first.id})
+            assert withdrawn["withdrawApplication"]["state"] == "withdrawn", withdrawn
+            await nothing_arrives(ws_first)
+
+        up = await ready_becomes(client.http, 200)
+        assert up.json()["checks"]["events"] == "ok"
+        # Both subscriptions were open while nothing was heard: they complete.
+        for ws in (ws_first, ws_second):
+            assert await ws.receive_json(timeout=WAIT) == {"id": "1", "type": "complete"}
+
+        # The client subscribes again, then re-reads what it may have missed ...
+        ws_first_again = await subscribe(http, first.client.token, stack)
+        ws_second_again = await subscribe(http, second.client.token, stack)
+        await subscribed(app, first_id)
+        await subscribed(app, second_id)
+        assert (await mine(first.client, first.id))["state"] == "withdrawn"
+        # ... and hears the changes from then on.
+        withdrawn = await second.client.execute(WITHDRAW, {"a": second.id})
+        assert withdrawn["withdrawApplication"]["state"] == "withdrawn", withdrawn
+        change = await next_change(ws_second_again)
+        assert (change["applicationId"], change["state"]) == (second.id, "withdrawn")
+        await nothing_arrives(ws_first_again)
+
+    after = await scrape(client.http)
+    assert value(after, CONNECTED, channel=CHANNEL) == 1
+    assert (
+        value(after, RECONNECTS, channel=CHANNEL) == value(before, RECONNECTS, channel=CHANNEL) + 1
+    )
+    state = app.state.services.events.state
+    assert state.connected and state.reconnects == 1
+
+
+async def test_a_listener_that_never_connected_keeps_the_worker_unready(
+    settings: Settings, clock: ManualClock, face_provider: SimulatedFaceProvider
+) -> None:
+    """Start-up waits for the first LISTEN only so long; the worker then serves, not ready."""
+    nowhere = settings.database_url.rsplit("/", 1)[0] + "/talent_no_such_database"
+    broker = PostgresEventBroker(nowhere, start_timeout_seconds=0.3, initial_backoff_seconds=0.1)
+    app = create_app(settings, clock=clock, face_provider=face_provider, events=broker)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            assert not broker.listening
+            response = await http.get("/ready")
+            assert response.status_code == 503
+            reason = response.json()["checks"]["events"]
+            assert reason.startswith("connecting since "), reason
+            assert reason.endswith(": InvalidCatalogNameError"), reason
+            assert (await http.get("/health")).status_code == 200
+            assert value(await scrape(http), CONNECTED, channel=CHANNEL) == 0

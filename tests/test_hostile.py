@@ -268,6 +268,15 @@ async def upload_to_someone_elses_application(s: Scene) -> httpx.Response:
     )
 
 
+async def ids_past_the_columns_range(s: Scene) -> httpx.Response:
+    """Ids are 32-bit columns: PostgreSQL would refuse these with an error of its own."""
+    query = """query($a: ID!, $m: ID!) {
+      application(id: $a) { __typename ... on OperationError { code } }
+      material(id: $m) { __typename ... on OperationError { code } } }"""
+    body = {"query": query, "variables": {"a": str(2**31), "m": "9" * 30}}
+    return await s.http.post("/graphql", json=body, headers=bearer(s.owner))
+
+
 async def mutation_by_get(s: Scene) -> httpx.Response:
     return await s.http.get(
         "/graphql",
@@ -299,6 +308,7 @@ CASES: list[tuple[str, Send, int, str]] = [
     ("forged face-verification callback", forged_face_callback, 401, "INVALID_SIGNATURE"),
     ("another user's application id", someone_elses_application, 200, "NOT_FOUND"),
     ("upload to another user's application", upload_to_someone_elses_application, 200, "NOT_FOUND"),
+    ("ids past the id columns' range", ids_past_the_columns_range, 200, "NOT_FOUND"),
     ("mutation by GET", mutation_by_get, 405, "METHOD_NOT_ALLOWED"),
 ]  # fmt: skip
 

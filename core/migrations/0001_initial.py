@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from core.crypto import EncryptedTextField
+from core.crypto import EncryptedJSONField, EncryptedTextField
 from core.models.accounts import Role
 from core.models.jobs import JobStatus
 from core.models.reference import EmployerNature, MajorLevel, ReferenceRequestKind, ReferenceRequestStatus, SchoolLevel
@@ -169,7 +169,7 @@ class Migration(migrations.Migration):
                 ('id_number', EncryptedTextField(unique=False)),
                 ('id_number_hash', fields.CharField(db_index=True, max_length=64)),
                 ('certificate_number', fields.CharField(null=True, db_index=True, max_length=64)),
-                ('data', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('data', EncryptedJSONField(default=dict, unique=False)),
                 ('imported_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'shared_data_records', 'app': 'core', 'pk_attr': 'id', 'table_description': "The embedded implementation's storage."},
@@ -201,11 +201,11 @@ class Migration(migrations.Migration):
                 ('user', fields.ForeignKeyField('core.User', source_field='user_id', db_constraint=True, to_field='id', related_name='analyses', on_delete=OnDelete.CASCADE)),
                 ('policy_year', fields.ForeignKeyField('core.PolicyYear', source_field='policy_year_id', db_constraint=True, to_field='id', related_name='analyses', on_delete=OnDelete.CASCADE)),
                 ('reference_date', fields.DateField()),
-                ('certificate_numbers', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('summary', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('prerequisites', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('results', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('barred', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('certificate_numbers', EncryptedJSONField(default=dict, unique=False)),
+                ('summary', EncryptedJSONField(default=list, unique=False)),
+                ('prerequisites', EncryptedJSONField(default=list, unique=False)),
+                ('results', EncryptedJSONField(default=list, unique=False)),
+                ('barred', EncryptedJSONField(null=True, unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'eligibility_analyses', 'app': 'core', 'pk_attr': 'id', 'table_description': 'The result of one one-click test (一键测试 / 一键申报 智能分析) for one person.'},
@@ -223,7 +223,7 @@ class Migration(migrations.Migration):
                 ('version', fields.IntField(default=0)),
                 ('district', fields.CharField(null=True, db_index=True, max_length=32)),
                 ('employer_id', fields.IntField(null=True, db_index=True)),
-                ('sections', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('sections', EncryptedJSONField(default=dict, unique=False)),
                 ('parameters_snapshot', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('fast_track', fields.BooleanField(default=False)),
                 ('analysis', fields.ForeignKeyField('core.EligibilityAnalysis', source_field='analysis_id', null=True, db_constraint=True, to_field='id', related_name='applications', on_delete=OnDelete.SET_NULL)),
@@ -287,7 +287,7 @@ class Migration(migrations.Migration):
                 ('id_number', EncryptedTextField(unique=False)),
                 ('id_number_hash', fields.CharField(db_index=True, max_length=64)),
                 ('birth_date', fields.DateField(null=True)),
-                ('details', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('details', EncryptedJSONField(default=dict, unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'family_members', 'app': 'core', 'indexes': [Index(fields=['application_id', 'id'])], 'pk_attr': 'id', 'table_description': 'An accompanying family member (随迁人员): spouse or child under 18.'},
@@ -331,7 +331,7 @@ class Migration(migrations.Migration):
                 ('rotation', fields.IntField(default=0)),
                 ('suggested_rotation', fields.IntField(null=True)),
                 ('ocr_status', fields.CharField(default='none', max_length=16)),
-                ('ocr_fields', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('ocr_fields', EncryptedJSONField(default=dict, unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'materials', 'app': 'core', 'indexes': [Index(fields=['application_id', 'id'])], 'pk_attr': 'id', 'table_description': 'A supporting material (证明材料). The stored file is addressed by its content hash.'},

@@ -7,7 +7,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-from core.crypto import EncryptedTextField, LookupHashed
+from core.crypto import EncryptedJSONField, EncryptedTextField, LookupHashed
 
 
 class Application(Model):
@@ -26,7 +26,8 @@ class Application(Model):
     version = fields.IntField(default=0)  # optimistic locking for transitions
     district = fields.CharField(max_length=32, null=True, db_index=True)
     employer_id = fields.IntField(null=True, db_index=True)
-    sections: Any = fields.JSONField(default=dict)
+    # What the applicant typed: names, identity and certificate numbers, addresses.
+    sections: Any = EncryptedJSONField(default=dict)
     parameters_snapshot: Any = fields.JSONField(null=True)
     # 智能审批: the shared data alone proved the chosen condition.
     fast_track = fields.BooleanField(default=False)
@@ -72,7 +73,7 @@ class FamilyMember(LookupHashed):
     id_number = EncryptedTextField()
     id_number_hash = fields.CharField(max_length=64, db_index=True)
     birth_date = fields.DateField(null=True)
-    details: Any = fields.JSONField(default=dict)
+    details: Any = EncryptedJSONField(default=dict)  # gender, mobile, household address
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -103,7 +104,8 @@ class Material(Model):
     suggested_rotation = fields.IntField(null=True)
     # none | queued | done | failed | cancelled | not_applicable
     ocr_status = fields.CharField(max_length=16, default="none")
-    ocr_fields: Any = fields.JSONField(default=dict)
+    # What recognition read off the certificate: names, identity and certificate numbers.
+    ocr_fields: Any = EncryptedJSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

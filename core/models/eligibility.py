@@ -7,6 +7,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from core.crypto import EncryptedJSONField
+
 
 class EligibilityAnalysis(Model):
     """The result of one one-click test (一键测试 / 一键申报 智能分析) for one person."""
@@ -21,11 +23,13 @@ class EligibilityAnalysis(Model):
     user_id: int
     policy_year_id: int
     reference_date = fields.DateField()
-    certificate_numbers: Any = fields.JSONField(default=dict)
-    summary: Any = fields.JSONField(default=list)
-    prerequisites: Any = fields.JSONField(default=list)
-    results: Any = fields.JSONField(default=list)
-    barred: Any = fields.JSONField(null=True)
+    # Encrypted: the numbers the person typed and what the government shared database
+    # says of them (records found, insurance, age, degrees, an earlier settlement).
+    certificate_numbers: Any = EncryptedJSONField(default=dict)
+    summary: Any = EncryptedJSONField(default=list)
+    prerequisites: Any = EncryptedJSONField(default=list)
+    results: Any = EncryptedJSONField(default=list)
+    barred: Any = EncryptedJSONField(null=True)
     # Set from the service's clock: its validity is judged by the same clock.
     created_at = fields.DatetimeField()
 

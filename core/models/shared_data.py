@@ -6,7 +6,7 @@ from typing import Any
 
 from tortoise import fields
 
-from core.crypto import EncryptedTextField, LookupHashed
+from core.crypto import EncryptedJSONField, EncryptedTextField, LookupHashed
 
 
 class SharedDataRow(LookupHashed):
@@ -19,7 +19,7 @@ class SharedDataRow(LookupHashed):
     id_number = EncryptedTextField()
     id_number_hash = fields.CharField(max_length=64, db_index=True)
     certificate_number = fields.CharField(max_length=64, null=True, db_index=True)
-    data: Any = fields.JSONField(default=dict)
+    data: Any = EncryptedJSONField(default=dict)  # schools, titles, insurance, settlements
     imported_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
