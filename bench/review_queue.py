@@ -47,6 +47,27 @@ DSN = os.environ.get("TALENT_BENCH_POSTGRES_DSN", "postgres://postgres@127.0.0.1
 PASSWORD = "Bench#Queue2026"
 STAFF_ID = "44010619860606002" + ric.calc_check_digit("440106198606060020")
 
+# One photo's recognised fields, shaped as core/ocr stores them.
+RECOGNISED = {
+    name: {
+        "value": value,
+        "raw": value,
+        "confidence": 0.97,
+        "status": "ok",
+        "offered": True,
+        "problem": None,
+        "quad": [[120, 340], [860, 340], [860, 392], [120, 392]],
+    }
+    for name, value in (
+        ("name", "林晓燕"),
+        ("id_number", "440106199001011234"),
+        ("school", "华南理工大学"),
+        ("major", "计算机科学与技术"),
+        ("certificate_number", "105611202005001234"),
+        ("graduation_date", "2012-06-30"),
+    )
+}
+
 QUEUE = """query($n: Int!, $after: String) { reviewQueue(first: $n, after: $after) {
   ... on CaseList { pageInfo { endCursor hasNextPage }
     cases { id conditionTitle workingDaysWaiting waitingSince
@@ -88,6 +109,11 @@ async def seed(url: str, count: int, rng: random.Random) -> None:
             """An empty JSON object as an encrypted JSON column holds it (a fresh nonce each)."""
             return crypto.seal_json({})
 
+        def recognised() -> str:
+            """Recognised fields as the OCR pipeline stores them (about 1 KB), encrypted:
+            every material a page loads is opened, so its size counts."""
+            return crypto.seal_json(RECOGNISED)
+
         users = [
             (n, f"bench{n}", f"申请人{n}", *sealed(_id_number(n)), *sealed(f"139{n:08d}"), "x",
              0, now, now)
@@ -126,7 +152,7 @@ async def seed(url: str, count: int, rng: random.Random) -> None:
                 material_id += 1
                 materials.append(
                     (material_id, n, None, kind, uuid.uuid4().hex * 2, "image/jpeg", 123456,
-                     1200, 900, "photo.jpg", "", 0, "done", empty(), changed)
+                     1200, 900, "photo.jpg", "", 0, "done", recognised(), changed)
                 )  # fmt: skip
             events.append(
                 (n, n, n, "submit", "draft", "awaiting_acceptance", None, "applicant",

@@ -187,7 +187,15 @@ class EncryptedTextField(fields.TextField):
 
 class EncryptedJSONField(EncryptedTextField):
     """A JSON object or list stored encrypted as text (:func:`seal_json`); see the module
-    docstring. Assigning a value keeps it as it is, loading opens it."""
+    docstring. Assigning a value keeps it as it is; a loaded value is opened when the
+    attribute is first read (:class:`OpenedOnRead`), not when the row is loaded."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        # tortoise-orm names the model class once it is made: the attribute of that name
+        # then opens the stored value on first read.
+        if name == "model" and isinstance(value, type) and self.model_field_name:
+            setattr(value, self.model_field_name, OpenedOnRead(self.model_field_name))
 
     def to_db_value(self, value: Any, instance: type[Model] | Model | None) -> str | None:
         if value is None:
@@ -197,12 +205,48 @@ class EncryptedJSONField(EncryptedTextField):
                 f"{instance.__name__}.{self.model_field_name} is encrypted JSON: "
                 "read the rows and look inside in Python"
             )
+        if isinstance(value, Sealed):  # loaded, never read: sealed again as it is now
+            value = open_json(value.stored)
         return seal_json(value)
 
     def to_python_value(self, value: Any) -> Any:
         if value is None or isinstance(value, dict | list):
             return value
-        return open_json(value)
+        return Sealed(value.decode() if isinstance(value, bytes) else str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """An encrypted JSON column's value as loaded, not opened yet."""
+
+    stored: str
+
+
+class OpenedOnRead:
+    """The model attribute of an :class:`EncryptedJSONField`.
+
+    Why: a list loads many rows (a reviewer's page of 100 cases has some 500 materials)
+    and most requests ask for none of their recognised fields; opening each one on load
+    (AES-GCM, then JSON) was about half of such a page's time (docs/performance.md).
+    The first read opens the value and keeps it; an assignment replaces it.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        values = instance.__dict__
+        if self.name not in values:
+            raise AttributeError(self.name)
+        value = values[self.name]
+        if isinstance(value, Sealed):
+            value = values[self.name] = open_json(value.stored)
+        return value
+
+    def __set__(self, instance: object, value: Any) -> None:
+        instance.__dict__[self.name] = value
 
 
 class LookupHashed(Model):

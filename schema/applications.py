@@ -74,7 +74,13 @@ class FamilyMember:
     real_name: str
     id_number: str
     birth_date: date | None
-    details: JSON
+
+    @strawberry.field
+    def details(self) -> JSON:
+        # Read here, not when built: the stored value is opened on first read
+        # (core/crypto.py), and a list rarely asks for it.
+        details = self._row.details
+        return JSON(details if self._whole else mask_values(details))
 
     @strawberry.field
     async def materials(self, info: Info) -> list[Material]:
@@ -84,6 +90,7 @@ class FamilyMember:
 
     _application_id: strawberry.Private[int]
     _whole: strawberry.Private[bool]
+    _row: strawberry.Private[FamilyMemberRow]
 
     @classmethod
     def of(cls, row: FamilyMemberRow, *, whole: bool) -> FamilyMember:
@@ -95,9 +102,9 @@ class FamilyMember:
             real_name=row.real_name if whole else mask_name(row.real_name),
             id_number=row.id_number if whole else mask_id_number(row.id_number),
             birth_date=row.birth_date,
-            details=JSON(row.details if whole else mask_values(row.details)),
             _application_id=row.application_id,  # type: ignore[attr-defined]
             _whole=whole,
+            _row=row,
         )
 
 
@@ -152,11 +159,12 @@ class Application(ApplicationProgress):  # + timeline, allowedActions, publicity
 
     @strawberry.field(description="Each form section's saved values (入户资格, 个人信息, ...).")
     def sections(self, info: Info) -> JSON:
+        # The stored sections are opened on first read (core/crypto.py): only here.
+        saved = {k: (v or {}).get("values", {}) for k, v in self._row.sections.items()}
         if self.whole_to(info):
-            return JSON(self._sections)
-        return JSON({k: mask_values(v) for k, v in self._sections.items()})
+            return JSON(saved)
+        return JSON({k: mask_values(v) for k, v in saved.items()})
 
-    _sections: strawberry.Private[dict[str, Any]]
     # The row itself (allowedActions, publicity read it) and, when a list loaded them
     # with the page, its family members and materials.
     _row: strawberry.Private[ApplicationRow]
@@ -185,7 +193,6 @@ class Application(ApplicationProgress):  # + timeline, allowedActions, publicity
             created_at=row.created_at,
             updated_at=row.updated_at,
             submitted_at=row.submitted_at,
-            _sections={k: (v or {}).get("values", {}) for k, v in row.sections.items()},
             _row=row,
             _members=members,
             _materials=materials,

@@ -37,10 +37,17 @@ class Material:
     suggested_rotation: int | None = strawberry.field(
         description="Clockwise degrees that would make the photo upright, once recognised."
     )
-    ocr_fields: JSON = strawberry.field(
+
+    @strawberry.field(
         description="Recognised fields: {name: {value, raw, confidence, status, offered, "
         "problem, quad}}; only `offered` values should pre-fill the form."
     )
+    def ocr_fields(self) -> JSON:
+        # Read here, not when built: the stored value is opened on first read
+        # (core/crypto.py), and a work list of materials rarely asks for it.
+        fields = self._row.ocr_fields
+        return JSON(fields if self._whole else mask_ocr_fields(fields))
+
     filename: str
     label: str
     created_at: datetime
@@ -51,6 +58,7 @@ class Material:
         return OcrProgress(status=status, position=position)
 
     _row: strawberry.Private[MaterialRow]
+    _whole: strawberry.Private[bool]
 
     @classmethod
     def of(cls, row: MaterialRow, *, whole: bool = True) -> Material:
@@ -66,11 +74,11 @@ class Material:
             height=row.height,
             rotation=row.rotation,
             suggested_rotation=row.suggested_rotation,
-            ocr_fields=JSON(row.ocr_fields if whole else mask_ocr_fields(row.ocr_fields)),
             filename=row.filename,
             label=row.label,
             created_at=row.created_at,
             _row=row,
+            _whole=whole,
         )
 
 

@@ -14,7 +14,14 @@ import pytest
 from tortoise import connections
 
 from core import crypto, key_rotation
-from core.models import Application, FamilyMember, SharedDataRow, User
+from core.models import (
+    Application,
+    EligibilityAnalysis,
+    FamilyMember,
+    Material,
+    SharedDataRow,
+    User,
+)
 from core.ocr.engine import default_threads
 from core.settings import Settings
 from tests.graphql import STRONG_PASSWORD, GraphQLClient, login, register
@@ -357,6 +364,29 @@ class TestDossierWithRecognition:
 async def test_filtering_on_an_encrypted_json_column_is_refused(app: Any) -> None:
     with pytest.raises(TypeError, match="encrypted JSON"):
         await Application.filter(sections={}).first()
+
+
+async def test_an_encrypted_json_column_is_opened_when_read_not_when_loaded(
+    app: Any, client: GraphQLClient
+) -> None:
+    """A list loads many rows and reads few of their JSON columns (docs/performance.md)."""
+    who, application_id = await drafted(app, client, 7)
+    row = await Application.get(id=application_id)
+    assert isinstance(row.__dict__["sections"], crypto.Sealed)
+    assert row.sections["qualification"]["values"] == QUALIFICATION
+    assert isinstance(row.__dict__["sections"], dict)  # opened once, kept
+    # Saved without being read, a loaded value is sealed again as it was.
+    untouched = await Application.get(id=application_id)
+    await untouched.save(update_fields=["sections"])
+    detail = (await who.client.execute(DETAIL, {"id": application_id}))["application"]
+    assert detail["sections"]["qualification"] == QUALIFICATION
+    [stored] = await raw_rows("applications")
+    assert stored["sections"].startswith("dev:")
+    # Every model's encrypted JSON columns open this way.
+    for model in (Application, FamilyMember, Material, SharedDataRow, EligibilityAnalysis):
+        for name, field in model._meta.fields_map.items():
+            if isinstance(field, crypto.EncryptedJSONField):
+                assert isinstance(model.__dict__[name], crypto.OpenedOnRead), (model, name)
 
 
 async def test_plain_json_from_before_encryption_reads_and_rotation_encrypts_it(
