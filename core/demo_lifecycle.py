@@ -7,6 +7,7 @@ twice changes nothing: when the first demo case exists, nothing is added.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from stdnum.cn import ric
@@ -23,12 +24,15 @@ from core.models import (
     RoleGrant,
     User,
 )
+from core.sections import entry
 from core.services import Services
 from core.states import State
 
 EMPLOYER_ADMIN = "employer.admin"
 TITLE = "具有国内普通高校全日制大学本科学历并有学士学位，年龄在40周岁及以下"
 MUNICIPAL_EMPLOYER = "广州市属国有企业示范集团有限公司"
+# When the demo's dossiers say their sections were saved.
+SAVED_AT = datetime(2026, 11, 2, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 
 # target state -> the steps after submission (actor: reviewer | employer | applicant | system)
 PATHS: dict[str, list[tuple[str, Action, str | None]]] = {
@@ -83,7 +87,7 @@ async def _actor(user: User) -> Actor:
 
 def _sections(employer_id: int) -> dict[str, Any]:
     def saved(values: dict[str, Any]) -> dict[str, Any]:
-        return {"values": values, "savedAt": "2026-11-02T09:00:00+08:00"}
+        return entry(values, SAVED_AT)
 
     return {
         "qualification": saved(

@@ -52,6 +52,7 @@ from core.models import (
 )
 from core.policy import EffectiveCondition, PolicyService, PolicyView
 from core.ratelimit import RateLimits
+from core.sections import entry, values_of
 from core.shared_data import SharedDataSource
 from core.states import State
 from core.validation import birth_date_of, normalise_id_number
@@ -101,8 +102,7 @@ class Dossier:
     materials: list[Material]
 
     def values(self, section: str) -> dict[str, Any]:
-        stored = self.application.sections.get(section) or {}
-        return dict(stored.get("values") or {})
+        return values_of(self.application.sections, section)
 
     def saved(self, section: str) -> bool:
         if section == "family" and self.members:
@@ -204,10 +204,8 @@ class DossierService:
         self, application: Application, section: str, values: dict[str, Any], **extra: Any
     ) -> Application:
         sections = dict(application.sections)
-        entry: dict[str, Any] = {"values": values, "savedAt": self.clock.now().isoformat()}
-        if "source" in extra:
-            entry["source"] = extra.pop("source")
-        sections[section] = entry
+        source = {"source": extra.pop("source")} if "source" in extra else {}
+        sections[section] = entry(values, self.clock.now(), **source)
         updated = await Application.filter(
             id=application.id, state__in=list(EDITABLE_STATES)
         ).update(sections=sections, version=F("version") + 1, **extra)

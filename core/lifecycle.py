@@ -47,6 +47,7 @@ from core.models import Application, Employer, ReviewEvent, Role, User
 from core.models.jobs import Job
 from core.plugins import PluginRegistry
 from core.policy import EffectiveCondition, PolicyService
+from core.sections import entry, values_of
 from core.sms import SmsOutbox
 from core.states import IN_PROGRESS, LABELS, State
 from core.workdays import add_working_days, day_start, local_date, working_day_deadline
@@ -541,7 +542,7 @@ class LifecycleService:
                     ErrorCode.INVALID_INPUT, f"请填写{'、'.join(missing)}", field="settlement"
                 )
             sections = dict(application.sections or {})
-            sections["settlement"] = {"values": values, "savedAt": self.clock.now().isoformat()}
+            sections["settlement"] = entry(values, self.clock.now())
             changed = await Application.filter(
                 id=application.id, version=application.version
             ).update(
@@ -556,12 +557,11 @@ class LifecycleService:
     async def approval_problems(self, application: Application) -> list[Problem]:
         view = await self.policy.view(await application.policy_year)  # type: ignore[arg-type]
         condition = _condition(view.all_categories, application)
-        section = (application.sections or {}).get("qualification") or {}
         problems: list[Problem] = []
         for result in self.registry.plugin_manager.hook.check_approval(
             condition=condition,
             application_id=application.id,
-            values=dict(section.get("values") or {}),
+            values=values_of(application.sections, "qualification"),
             fast_track=application.fast_track,
             on=self.today(),
         ):

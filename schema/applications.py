@@ -20,6 +20,7 @@ from core.materials import ADDRESS_TYPES, RELATIONSHIPS
 from core.models import Application as ApplicationRow
 from core.models import FamilyMember as FamilyMemberRow
 from core.models import Material as MaterialRow
+from core.sections import all_values, saved_at, source_of
 from core.states import LABELS, State
 from schema.context import Info
 from schema.errors import OperationError, attempt
@@ -160,7 +161,7 @@ class Application(ApplicationProgress):  # + timeline, allowedActions, publicity
     @strawberry.field(description="Each form section's saved values (入户资格, 个人信息, ...).")
     def sections(self, info: Info) -> JSON:
         # The stored sections are opened on first read (core/crypto.py): only here.
-        saved = {k: (v or {}).get("values", {}) for k, v in self._row.sections.items()}
+        saved = all_values(self._row.sections)
         if self.whole_to(info):
             return JSON(saved)
         return JSON({k: mask_values(v) for k, v in saved.items()})
@@ -270,11 +271,6 @@ FamilyMemberResult = Annotated[
 ]
 
 
-def _saved_at(dossier: Dossier, name: str) -> datetime | None:
-    stored = dossier.application.sections.get(name) or {}
-    return datetime.fromisoformat(stored["savedAt"]) if stored.get("savedAt") else None
-
-
 async def _confirmation(info: Info, row: ApplicationRow) -> Confirmation:
     service = info.context.services.dossier
     dossier: Dossier = await service.load(row)
@@ -295,8 +291,8 @@ async def _confirmation(info: Info, row: ApplicationRow) -> Confirmation:
                 section=DossierSection(name),
                 title=title,
                 saved=dossier.saved(name),
-                saved_at=_saved_at(dossier, name),
-                source=(dossier.application.sections.get(name) or {}).get("source"),
+                saved_at=saved_at(dossier.application.sections, name),
+                source=source_of(dossier.application.sections, name),
                 values=JSON(dossier.values(name)),
                 materials=materials[name],
                 checklist=[

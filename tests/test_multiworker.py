@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ from tests.conftest import FACE_SECRET, SECRET
 from tests.database import forget_backend, throwaway_postgres
 from tests.graphql import LOGIN, GraphQLClient
 from tests.lifecycle_flow import lifecycle_settings, submitted
+from tests.servers import free_port, wait_ready
 
 pytestmark = pytest.mark.postgres_only
 
@@ -54,13 +54,6 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
     application_ids: list[int]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _settings(database_url: str, storage: Path) -> Settings:
@@ -102,20 +95,6 @@ async def _submit_in_the_past(database_url: str, storage: Path) -> list[int]:
     return ids
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"talent serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"talent serve not ready within 90 s:\n{log.read_text()}")
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM to the uvicorn master (it stops its workers), SIGKILL to the group if stuck."""
     if process.poll() is None:
@@ -134,7 +113,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with throwaway_postgres("talent_multiworker") as database_url:
         try:
             ids = asyncio.run(_submit_in_the_past(database_url, tmp / "files"))
-            port = _free_port()
+            port = free_port()
             env = {k: v for k, v in os.environ.items() if not k.startswith("TALENT_")}
             env |= {
                 "TALENT_CONFIG": str(tmp / "absent.toml"),
@@ -166,7 +145,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     start_new_session=True,
                 )
             url = f"http://127.0.0.1:{port}"
-            _wait_ready(url, process, log)
+            wait_ready(url, process, seconds=90, log=log)
             yield Server(url, database_url, process, log, ids)
         finally:
             if process is not None:
