@@ -110,13 +110,15 @@ class AccountService:
                 "该身份证号码已注册，可通过找回账号登录",
                 field="idNumber",
             )
+        # Hashed before the transaction: a write transaction is not held open meanwhile.
+        password_hash = await hash_password(password)
         async with in_transaction():
             user = await User.create(
                 username=username,
                 real_name=real_name,
                 id_number=id_number,
                 mobile=mobile,
-                password_hash=hash_password(password),
+                password_hash=password_hash,
             )
             await RoleGrant.create(user=user, role=Role.APPLICANT)
             await audit.record(
@@ -140,7 +142,7 @@ class AccountService:
         now = self.clock.now()
         if user.locked_until is not None and user.locked_until > now:
             raise self._locked(user)
-        if not verify_password(user.password_hash, password):
+        if not await verify_password(user.password_hash, password):
             # 身份鉴别失败 is an audit event (MLPS 2.0), by the account it was aimed at.
             await audit.record(
                 "account.login_failed",
@@ -166,7 +168,7 @@ class AccountService:
         user.locked_until = None
         fields = ["failed_logins", "locked_until"]
         if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+            user.password_hash = await hash_password(password)
             fields.append("password_hash")
         await user.save(update_fields=fields)
         return await self._issue(user, method="password")
@@ -270,7 +272,7 @@ class AccountService:
     async def change_password(
         self, user: User, current: str, new: str, *, keep: Session | None = None
     ) -> None:
-        if not verify_password(user.password_hash, current):
+        if not await verify_password(user.password_hash, current):
             raise DomainError(ErrorCode.INVALID_CREDENTIALS, "原密码错误", field="currentPassword")
         await self._set_password(user, new)
         # Other devices must sign in again; the session that changed it stays.
@@ -281,7 +283,7 @@ class AccountService:
 
     async def _set_password(self, user: User, password: str) -> None:
         check_password(password, forbidden=(user.username, user.id_number))
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password(password)
         user.password_changed_at = self.clock.now()
         user.failed_logins = 0
         user.locked_until = None

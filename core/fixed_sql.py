@@ -29,11 +29,6 @@ M = TypeVar("M", bound=Model)
 _PLACEHOLDER = re.compile(r"\$\d+")
 
 
-def dialect(model: type[Model]) -> str:
-    """``postgres`` or ``sqlite``: the dialect of the connection ``model`` is read through."""
-    return str(model._meta.db.capabilities.dialect)
-
-
 class Statement:
     """One read's SQL, written by ``build(dialect)`` with ``$1, $2, ...`` placeholders in
     order of use (SQLite's text gets ``?`` for each).
@@ -68,12 +63,15 @@ async def fetch(
     A list value (at most one) is a set to match: bound whole on PostgreSQL, spread
     over ``{in}`` on SQLite.
     """
-    kind = dialect(model)
+    # Looked up once: tortoise finds the connection (or the current transaction's)
+    # through context variables on every access.
+    connection = model._meta.db
+    kind = str(connection.capabilities.dialect)
     sizes = [len(v) for v in values if isinstance(v, list)]
     sql = statement.text(kind, list_length=sizes[0] if sizes else 0)
     if kind != "postgres":
         values = tuple(x for v in values for x in (v if isinstance(v, list) else [v]))
-    _, rows = await model._meta.db.execute_query(sql, list(values))
+    _, rows = await connection.execute_query(sql, list(values))
     return rows
 
 

@@ -16,6 +16,7 @@ from schema.audit import AuditQuery
 from schema.cards import CardMutation, CardQuery
 from schema.eligibility import EligibilityMutation, EligibilityQuery
 from schema.errors import is_unexpected
+from schema.executor import PlainFieldExecutor
 from schema.lifecycle import LifecycleMutation, LifecycleQuery
 from schema.limits import Limits
 from schema.materials import MaterialMutation, MaterialQuery
@@ -81,4 +82,5 @@ def build_schema(registry: PluginRegistry, settings: Settings | None = None) -> 
         # A factory: strawberry builds extensions per request. The parse and validation
         # caches live at module level, so they are shared (schema/operation.py).
         extensions=operation_extensions(limits, is_unexpected),
+        execution_context_class=PlainFieldExecutor,
     )

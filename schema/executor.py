@@ -1,0 +1,162 @@
+"""Execution with a short way through plain fields.
+
+graphql-core spends most of a detail request's execution on fields that only read an
+attribute and return a scalar (an application's ``state``, a material's ``size``): each
+builds a resolve-info object, a path, goes through strawberry's resolver wrapper and
+graphql-core's general value completion. For such a field, a field that strawberry marks
+"basic" (no resolver, no extension, no argument) with a scalar or enum type, this executor
+reads the attribute and coerces it directly, as graphql-core's completion would.
+
+Anything unusual (a missing value for a non-null field, a value that is an error, an
+awaitable, a value the scalar refuses) goes the ordinary way, which re-reads the attribute
+and reports the error where and how graphql-core does. The answer is the same either way;
+tests/test_executor.py compares the two on every field of the detail.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    Undefined,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.pyutils import AwaitableOrValue, Path
+from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+# A reader's answer when the field must go the ordinary way.
+_ORDINARY = object()
+
+Reader = Callable[[Any], Any]
+
+# Per object type, per field name: its reader, or None for a field that is not plain.
+# Weak: a test suite builds many schemas.
+_readers: weakref.WeakKeyDictionary[GraphQLObjectType, dict[str, Reader | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _reader(parent_type: GraphQLObjectType, field_name: str) -> Reader | None:
+    if field_name == "__typename":
+        name = parent_type.name
+        return lambda _source: name
+    field: GraphQLField | None = parent_type.fields.get(field_name)
+    if field is None or field.args:
+        return None
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    # strawberry gives a basic field its own resolver, marked as the default one; a field
+    # with error handlers, extensions or a resolver gets another (schema_converter.py).
+    resolve = field.resolve
+    if (
+        not isinstance(definition, StrawberryField)
+        or not definition.is_basic_field
+        or getattr(resolve, "__name__", "") != "_get_basic_result"
+    ):
+        return None
+    field_type = field.type
+    non_null = isinstance(field_type, GraphQLNonNull)
+    leaf = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    if not is_leaf_type(leaf):
+        return None
+    return _leaf_reader(definition.python_name, definition.default_resolver, leaf, non_null)
+
+
+def _leaf_reader(
+    attribute: str,
+    resolver: Callable[[Any, str], Any],
+    leaf: GraphQLLeafType,
+    non_null: bool,
+) -> Reader:
+    coerce = leaf.coerce_output_value
+
+    def read(source: Any) -> Any:
+        try:
+            value = resolver(source, attribute)
+            if value is None or value is Undefined:
+                return _ORDINARY if non_null else None
+            if isinstance(value, Exception) or optimized_is_awaitable(value):
+                return _ORDINARY
+            coerced = coerce(value)
+        except Exception:
+            return _ORDINARY
+        if coerced is None or coerced is Undefined:
+            return _ORDINARY
+        return coerced
+
+    return read
+
+
+def readers_of(parent_type: GraphQLObjectType) -> dict[str, Reader | None]:
+    readers = _readers.get(parent_type)
+    if readers is None:
+        readers = _readers[parent_type] = {}
+    return readers
+
+
+class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's executor, reading plain scalar fields without the general machinery."""
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        if self.middleware_manager and self.middleware_manager.middlewares:
+            # A resolve hook must see every field.
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        readers = readers_of(parent_type)
+        results: dict[str, Any] = {}
+        ordinary: dict[str, Any] = {}
+        for response_name, field_details_list in grouped_field_set.items():
+            field_name = field_details_list[0].node.name.value
+            try:
+                read = readers[field_name]
+            except KeyError:
+                read = readers[field_name] = _reader(parent_type, field_name)
+            if read is not None:
+                value = read(source_value)
+                if value is not _ORDINARY:
+                    results[response_name] = value
+                    continue
+            results[response_name] = None  # keeps the order of the selection
+            ordinary[response_name] = field_details_list
+        if not ordinary:
+            return results
+        if len(ordinary) == len(grouped_field_set):
+            ordinary = grouped_field_set
+        rest = super().execute_fields(parent_type, source_value, path, ordinary, position_context)
+        if optimized_is_awaitable(rest):
+            return _merge_later(results, ordinary, rest)
+        return _merge(results, ordinary, rest)  # type: ignore[arg-type]
+
+
+def _merge(
+    results: dict[str, Any], ordinary: GroupedFieldSet, rest: dict[str, Any]
+) -> dict[str, Any]:
+    for name in ordinary:
+        if name in rest:
+            results[name] = rest[name]
+        else:  # graphql-core leaves out a field the type does not have
+            del results[name]
+    return results
+
+
+async def _merge_later(
+    results: dict[str, Any], ordinary: GroupedFieldSet, rest: Any
+) -> dict[str, Any]:
+    return _merge(results, ordinary, await rest)
