@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,19 +16,22 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
-# Hashing and verifying run in a worker thread, off the event loop: each takes tens of
-# milliseconds of CPU (about 50 ms on the 2-core development machine), during which a
+# Hashing and verifying run in threads of their own, off the event loop: each takes tens
+# of milliseconds of CPU (about 50 ms on the 2-core development machine), during which a
 # worker's every other request would wait. argon2-cffi releases the GIL while it hashes,
-# so the loop goes on meanwhile. asyncio's default pool bounds how many run at once
-# (cores + 4), and with them the memory (19 MiB each).
+# so the loop goes on meanwhile. A pool of one thread per core: more could not hash
+# faster, it bounds the memory (19 MiB each), and a burst of logins leaves asyncio's
+# default pool (file storage, image decoding) free.
+_hashing = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="argon2")
 
 
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await asyncio.get_running_loop().run_in_executor(_hashing, _hasher.hash, password)
 
 
 async def verify_password(password_hash: str, password: str) -> bool:
-    return await asyncio.to_thread(_verify, password_hash, password)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_hashing, _verify, password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:

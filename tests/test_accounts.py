@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -217,3 +218,21 @@ async def test_recovery_code_request_does_not_reveal_accounts(client: GraphQLCli
     assert await SmsMessage.all().count() == 0
     bad = await client.execute(REQUEST_CODE, {"i": "123", "m": "13912345678"})
     assert bad["requestRecoveryCode"]["code"] == "INVALID_ID_NUMBER"
+
+
+async def test_password_hashing_leaves_the_event_loop_free() -> None:
+    # Not a timing: a hash run on the loop itself would be finished before the loop
+    # could run anything else; off the loop, this task is still waiting for it.
+    from core.security import hash_password, verify_password
+
+    hashed: list[str] = []
+
+    async def hashing() -> None:
+        hashed.append(await hash_password("Gz#Talent2026"))
+
+    task = asyncio.create_task(hashing())
+    await asyncio.sleep(0)  # the task starts and hands the hash to its thread
+    assert not task.done() and hashed == []
+    await task
+    assert await verify_password(hashed[0], "Gz#Talent2026")
+    assert not await verify_password(hashed[0], "Gz#Talent2027")

@@ -19,6 +19,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.executor import PlainFieldExecutor, readers_of
+from tests.graphql import GraphQLClient
 
 
 @strawberry.enum
@@ -162,3 +163,15 @@ async def test_plain_fields_take_the_short_way_and_resolvers_do_not() -> None:
         "extra",
     }
     assert readers["shout"] is None
+
+
+async def test_the_served_schema_reads_plain_fields_the_short_way(
+    app: Any, client: GraphQLClient
+) -> None:
+    # Driven over HTTP as a client would: the app's schema is built with the executor.
+    data = await client.execute("{ districtOffices { district office hours phones } }")
+    assert data["districtOffices"] and all(o["district"] for o in data["districtOffices"])
+    office_type = app.state.schema._schema.get_type("DistrictOffice")
+    readers = readers_of(office_type)
+    assert readers["district"] is not None and readers["hours"] is not None
+    assert readers["phones"] is None  # a list: the ordinary way
