@@ -23,6 +23,7 @@ from core.security import (
     new_numeric_code,
     new_token,
     token_hash,
+    verify_for_unknown_account,
     verify_password,
 )
 from core.settings import Settings
@@ -138,6 +139,7 @@ class AccountService:
         if user is None and len(account) == 18:
             user = await User.filter(id_number_hash=lookup_hash(account)).first()
         if user is None:
+            await verify_for_unknown_account(password)
             raise DomainError(ErrorCode.INVALID_CREDENTIALS, "账号或密码错误")
         now = self.clock.now()
         if user.locked_until is not None and user.locked_until > now:

@@ -14,6 +14,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as _migrate
 
+from core import fixed_sql
 from core.settings import get_settings
 
 MODELS_MODULE = "core.models"
@@ -90,6 +91,8 @@ async def migrate(database_url: str | None = None) -> None:
 
 async def init(database_url: str | None = None) -> None:
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    # Which columns the driver converts itself depends on the database just opened.
+    fixed_sql.forget_builders()
 
 
 async def close() -> None:

@@ -6,7 +6,7 @@ three times longer composing each statement (pypika), joining ``select_related``
 and converting them than the database spent answering it (docs/performance.md). Here
 such a read is SQL text written once per dialect, sent through the ORM's own connection
 (its pool, the current transaction and the statement log still apply), and its rows
-become model instances through ``Model._init_from_db``, as tortoise turns its own rows.
+become model instances as tortoise's ``Model._init_from_db`` makes them (:func:`instance`).
 
 Child rows travel inside their parent's row, so a detail costs one statement however
 many children it has (:func:`children_column`): on PostgreSQL as an array of the child
@@ -78,11 +78,72 @@ async def fetch(
 def instance(model: type[M], row: Mapping[str, Any]) -> M:
     """A model instance from a row holding every column of ``model``'s table (other
     columns, such as a :func:`children_column`, are ignored)."""
-    return model._init_from_db(**row)
+    build = _builders.get(model)
+    if build is None:
+        build = _builders[model] = _builder(model)
+    return build(row)  # type: ignore[return-value]
 
 
 def instances(model: type[M], rows: Iterable[Mapping[str, Any]]) -> list[M]:
-    return [instance(model, row) for row in rows]
+    build = _builders.get(model)
+    if build is None:
+        build = _builders[model] = _builder(model)
+    return [build(row) for row in rows]  # type: ignore[misc]
+
+
+# Per model, made on first use after the database is opened: tortoise sorts a model's
+# columns by what the driver of the database opened converts itself (``Tortoise.init``).
+_builders: dict[type[Model], Callable[[Mapping[str, Any]], Model]] = {}
+
+
+def forget_builders() -> None:
+    """Called when a database is opened (core/db.py), which re-sorts every model's columns."""
+    _builders.clear()
+
+
+def _builder(model: type[Model]) -> Callable[[Mapping[str, Any]], Model]:
+    """What ``model._init_from_db(**row)`` does, with its per-row work done once.
+
+    ``_init_from_db`` takes the row as keyword arguments, and spreading an asyncpg
+    record into them costs as much as building the instance; the detail builds a dozen
+    per request. The same attributes are set the same way, which
+    tests/test_fixed_sql.py checks against ``_init_from_db`` for every model, so a
+    tortoise-orm release that changes them fails there. A row without one of the
+    columns goes the ORM's own way.
+    """
+    meta = model._meta
+    native = tuple((key, name) for key, name, _ in meta.db_native_fields)
+    typed = tuple((key, name, field.field_type) for key, name, field in meta.db_default_fields)
+    converted = tuple(
+        (key, name, field.to_python_value) for key, name, field in meta.db_complex_fields
+    )
+    state = {
+        "_partial": False,
+        "_saved_in_db": True,
+        "_custom_generated_pk": meta.db_pk_column not in meta.generated_db_fields,
+    }
+    new = object.__new__
+
+    def build(row: Mapping[str, Any]) -> Model:
+        made = new(model)
+        # Set as _init_from_db sets them: past Model.__setattr__, which only matters
+        # for changes after loading.
+        attributes = made.__dict__
+        attributes.update(state)
+        attributes["_await_when_save"] = {}
+        try:
+            for key, name in native:
+                attributes[name] = row[key]
+            for key, name, kind in typed:
+                value = row[key]
+                attributes[name] = value if value is None else kind(value)
+            for key, name, convert in converted:
+                attributes[name] = convert(row[key])
+        except (KeyError, IndexError):  # asyncpg's records raise the one, sqlite3's the other
+            return model._init_from_db(**row)
+        return made
+
+    return build
 
 
 def children_column(child: type[Model], foreign_key: str, parent: str, kind: str) -> str:
@@ -106,5 +167,5 @@ def children(child: type[M], value: Any) -> list[M]:
     if isinstance(value, str):
         # SQLite: each object holds the stored values as a row of the table would, so
         # they are converted as tortoise converts such a row.
-        return [child._init_from_db(**raw) for raw in json.loads(value)]
+        return instances(child, json.loads(value))
     return instances(child, value)  # PostgreSQL: records decoded with their columns' types

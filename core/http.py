@@ -32,7 +32,6 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -230,7 +229,9 @@ class GraphQLView(GraphQL[Context, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        content_type, _ = parse_content_type(request.content_type or "")
+        # The media type without parameters (a Content-Type has no other ``;``); strawberry's
+        # parse_content_type builds an email message for this on every request.
+        content_type = (request.content_type or "").partition(";")[0].strip().lower()
         if request.method == "GET":
             data: Any = self.parse_query_params(request.query_params)
         elif content_type == JSON or content_type.endswith("+json"):

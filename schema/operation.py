@@ -2,9 +2,10 @@
 
 Before: the document is parsed with the token limit and validated with the query-limit
 rules (schema/limits.py), both cached by the query's text, so a client's repeated
-operation is neither parsed nor validated again. After: errors raised by resolvers are
-masked (``Unexpected error.``; typed ``DomainError`` and parse/validation errors stay
-readable, schema/errors.py) and the operation's latency is recorded by name and type.
+operation is neither parsed nor validated again; strawberry then finds both done.
+After: errors raised by resolvers are masked (``Unexpected error.``; typed
+``DomainError`` and parse/validation errors stay readable, schema/errors.py) and the
+operation's latency is recorded by name and type.
 
 Why one extension and not strawberry's ``ParserCache``, ``ValidationCache``,
 ``AddValidationRules`` and ``MaskErrors`` side by side: strawberry enters and leaves
@@ -23,6 +24,7 @@ from functools import lru_cache
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, ValidationRule, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
 from core.metrics import OPERATION_SECONDS, operation_label
 from schema.limits import MASKED_MESSAGE, Limits, NoIntrospectionRule, limits_rule
@@ -64,6 +66,7 @@ class OperationPipeline(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.validation_rules = (*context.validation_rules, *self.rules)
+        self._prepare(context)
         started = time.perf_counter()
         try:
             yield
@@ -79,22 +82,27 @@ class OperationPipeline(SchemaExtension):
                 time.perf_counter() - started
             )
 
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.graphql_document is None and context.query:
+    def _prepare(self, context: ExecutionContext) -> None:
+        """Parse and validate from the caches before strawberry would: it skips both
+        for a context that holds a document and its validation errors. Done here, and
+        not in ``on_parse`` and ``on_validate``, because strawberry wraps every hook an
+        extension has in new context managers on every operation."""
+        # A document that does not parse is parsed again by strawberry, with the same
+        # token limit, which reports the error as it reports its own.
+        context.parse_options = {"max_tokens": self.limits.max_tokens}
+        if context.graphql_document is not None or not context.query:
+            return
+        try:
             context.graphql_document = _parsed(context.query, self.limits.max_tokens)
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.query and context.pre_execution_errors is None:
+        except GraphQLError:
+            return
+        if context.pre_execution_errors is None:
             context.pre_execution_errors = _validated(
                 context.schema._schema,
                 context.query,
                 self.limits.max_tokens,
                 tuple(context.validation_rules),
             )
-        yield
 
     def _masked(self, error: GraphQLError) -> GraphQLError:
         if not self.should_mask(error):

@@ -236,3 +236,26 @@ async def test_password_hashing_leaves_the_event_loop_free() -> None:
     await task
     assert await verify_password(hashed[0], "Gz#Talent2026")
     assert not await verify_password(hashed[0], "Gz#Talent2027")
+
+
+async def test_an_unknown_account_costs_a_password_verification(
+    client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answering an unknown name without verifying would be faster than a wrong password
+    for a known one, and the time would tell which names are registered."""
+    from core import security
+
+    verified: list[str] = []
+    real_verify = security._verify
+
+    def counting_verify(password_hash: str, password: str) -> bool:
+        verified.append(password)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(security, "_verify", counting_verify)
+    await register(client)
+    unknown = await login(client, account="nobody", password="Wrong#Pass1")
+    assert unknown["code"] == "INVALID_CREDENTIALS"
+    wrong = await login(client, password="Wrong#Pass2")
+    assert wrong["code"] == "INVALID_CREDENTIALS"
+    assert verified == ["Wrong#Pass1", "Wrong#Pass2"]
