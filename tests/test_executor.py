@@ -19,7 +19,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.executor import PlainFieldExecutor, readers_of
-from tests.graphql import GraphQLClient
+from tests.graphql import GraphQLClient, signed_in
 
 
 @strawberry.enum
@@ -175,3 +175,30 @@ async def test_the_served_schema_reads_plain_fields_the_short_way(
     readers = readers_of(office_type)
     assert readers["district"] is not None and readers["hours"] is not None
     assert readers["phones"] is None  # a list: the ordinary way
+
+
+async def test_a_request_leaves_nothing_for_the_garbage_collector(
+    app: Any, client: GraphQLClient
+) -> None:
+    """The executor, and through it the request's context and models, is freed when the
+    response is built, not left in a reference cycle for the collector to find."""
+    import gc
+
+    from schema.context import Context
+
+    user = await signed_in(client)
+    query = (
+        "{ me { __typename ... on Account { username idNumber } } districtOffices { district } }"
+    )
+    await user.execute(query)  # warm: caches filled on first use are not garbage
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        data = await user.execute(query)
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, PlainFieldExecutor | Context)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert data["me"]["__typename"] == "Account" and data["districtOffices"]
+    assert left == []
