@@ -12,7 +12,9 @@ awaitable, a value the scalar refuses) goes the ordinary way, which re-reads the
 and reports the error where and how graphql-core does. The answer is the same either way:
 tests/test_executor.py runs the same queries, failures included, through both.
 
-When the response is built the executor also lets go of itself (``build_response``), so
+A selection's fields are collected once per operation text, not once per request, when
+nothing in the operation depends on variables (``collect_subfields``); and when the
+response is built the executor lets go of itself (``build_response``), so
 that a request's objects are freed at once and not by the garbage collector.
 """
 
@@ -31,7 +33,8 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet
+from graphql.language import OperationDefinitionNode, SelectionSetNode
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -107,6 +110,50 @@ def readers_of(parent_type: GraphQLObjectType) -> dict[str, Reader | None]:
     return readers
 
 
+# Per operation (by id: a node's hash walks its whole tree): each selection's collected
+# fields, keyed by the type and the nodes of the fields selecting it; None for an
+# operation whose collection depends on its variables. An entry goes with its operation,
+# which lives as long as schema/operation.py keeps its document parsed.
+_collected: dict[int, dict[tuple[int, ...], tuple[Any, CollectedFields]] | None] = {}
+
+
+def _collected_of(
+    operation: OperationDefinitionNode, fragments: dict[str, Any]
+) -> dict[tuple[int, ...], tuple[Any, CollectedFields]] | None:
+    key = id(operation)
+    try:
+        return _collected[key]
+    except KeyError:
+        pass
+    by_selection = _collected[key] = {} if _fixed_collection(operation, fragments) else None
+    weakref.finalize(operation, _collected.pop, key, None)
+    return by_selection
+
+
+def _has_directives(selection_set: SelectionSetNode) -> bool:
+    for selection in selection_set.selections:
+        if selection.directives:
+            return True
+        inner = getattr(selection, "selection_set", None)
+        if inner is not None and _has_directives(inner):
+            return True
+    return False
+
+
+def _fixed_collection(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> bool:
+    """Whether the operation's fields are the same whatever its variables: no directive
+    (``@skip``, ``@include``, ``@defer``, ``@stream``) and no fragment variables."""
+    if operation.directives or _has_directives(operation.selection_set):
+        return False
+    for details in fragments.values():
+        definition = details.definition
+        if definition.directives or definition.variable_definitions:
+            return False
+        if _has_directives(definition.selection_set):
+            return False
+    return True
+
+
 class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, reading plain scalar fields without the general machinery."""
 
@@ -147,6 +194,23 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if optimized_is_awaitable(rest):
             return _merge_later(results, ordinary, rest)
         return _merge(results, ordinary, rest)  # type: ignore[arg-type]
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        # graphql-core collects a selection's fields again in every execution: a few
+        # per cent of a detail request, and a hundred short-lived objects.
+        by_selection = _collected_of(self.operation, self.fragments)
+        if by_selection is None:
+            return super().collect_subfields(return_type, field_details_list)
+        key = (id(return_type), *[id(details.node) for details in field_details_list])
+        cached = by_selection.get(key)
+        if cached is None:
+            collected = super().collect_subfields(return_type, field_details_list)
+            # The key's objects are kept with the entry, so their ids cannot be reused.
+            keep = (return_type, [details.node for details in field_details_list])
+            cached = by_selection[key] = (keep, collected)
+        return cached[1]
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         response = super().build_response(data)

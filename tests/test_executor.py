@@ -202,3 +202,28 @@ async def test_a_request_leaves_nothing_for_the_garbage_collector(
         gc.garbage.clear()
     assert data["me"]["__typename"] == "Account" and data["districtOffices"]
     assert left == []
+
+
+async def test_collected_fields_are_reused_only_when_variables_cannot_change_them(
+    client: GraphQLClient,
+) -> None:
+    """Over HTTP, where a repeated query text is parsed once (schema/operation.py): the
+    fields of a selection are collected once for an operation without directives, and
+    every time for one whose ``@include`` depends on a variable."""
+    from schema.executor import _collected
+
+    query = "query($full: Boolean!) { districtOffices { district hours @include(if: $full) } }"
+    full = await client.execute(query, {"full": True})
+    short = await client.execute(query, {"full": False})
+    assert full["districtOffices"] and all("hours" in o for o in full["districtOffices"])
+    assert short["districtOffices"] and all("hours" not in o for o in short["districtOffices"])
+
+    before = sum(len(selections or ()) for selections in _collected.values())
+    plain = "{ districtOffices { district office } }"
+    first = await client.execute(plain)
+    after_first = sum(len(selections or ()) for selections in _collected.values())
+    again = await client.execute(plain)
+    after_again = sum(len(selections or ()) for selections in _collected.values())
+    assert first == again and first["districtOffices"][0]["office"]
+    assert after_first == before + 1  # the offices' selection, kept
+    assert after_again == after_first  # and found the second time
