@@ -171,10 +171,18 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[str] = []
     budget = [int(spec["max_requests"])]
+    # Connected one after another, not all at once: a burst of connections lands in the
+    # accept queue together, and the first server worker to wake takes all of them (its
+    # event loop accepts whatever is queued), which left a worker idle in some rounds.
+    # Staggered, each goes to a worker that is free to accept it, as clients arriving
+    # over time do.
+    streams = []
+    for _ in range(int(spec["connections"])):
+        streams.append(await asyncio.open_connection("127.0.0.1", int(spec["port"])))
+        await asyncio.sleep(0.02)
     deadline = time.perf_counter() + float(spec["seconds"])
 
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", int(spec["port"]))
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while budget[0] > 0 and time.perf_counter() < deadline:
                 budget[0] -= 1
@@ -188,7 +196,7 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
             writer.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(int(spec["connections"]))))
+    await asyncio.gather(*(connection(reader, writer) for reader, writer in streams))
     elapsed = time.perf_counter() - started
     return {
         "requests": len(latencies),
