@@ -20,7 +20,7 @@ from schema.executor import PlainFieldExecutor
 from schema.lifecycle import LifecycleMutation, LifecycleQuery
 from schema.limits import Limits
 from schema.materials import MaterialMutation, MaterialQuery
-from schema.operation import operation_extensions
+from schema.operation import Pipeline, TalentSchema
 from schema.organisations import OrganisationMutation, OrganisationQuery
 from schema.policy import PolicyMutation, PolicyQuery
 from schema.reference import ReferenceQuery
@@ -73,14 +73,14 @@ def build_schema(registry: PluginRegistry, settings: Settings | None = None) -> 
     query = _merge("Query", CORE_QUERY_TYPES + registry.query_types)
     mutation = _merge("Mutation", CORE_MUTATION_TYPES + registry.mutation_types)
     limits = Limits.from_settings(settings or Settings())
-    return strawberry.Schema(
+    return TalentSchema(
         query=query,
         mutation=mutation,
         subscription=Subscription,
         types=list(registry.graphql_types),
         config=StrawberryConfig(disable_field_suggestions=not limits.field_suggestions),
-        # A factory: strawberry builds extensions per request. The parse and validation
-        # caches live at module level, so they are shared (schema/operation.py).
-        extensions=operation_extensions(limits, is_unexpected),
+        # Parsing and validation from caches with the query limits, error masking and
+        # latency, for every operation (schema/operation.py).
+        pipeline=Pipeline(limits, is_unexpected),
         execution_context_class=PlainFieldExecutor,
     )

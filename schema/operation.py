@@ -1,30 +1,38 @@
-"""What every GraphQL operation goes through around its resolvers, in one extension.
+"""What every GraphQL operation goes through around its resolvers.
 
 Before: the document is parsed with the token limit and validated with the query-limit
 rules (schema/limits.py), both cached by the query's text, so a client's repeated
-operation is neither parsed nor validated again; strawberry then finds both done.
-After: errors raised by resolvers are masked (``Unexpected error.``; typed
-``DomainError`` and parse/validation errors stay readable, schema/errors.py) and the
-operation's latency is recorded by name and type.
+operation is neither parsed nor validated again. After: errors raised by resolvers are
+masked (``Unexpected error.``; typed ``DomainError`` and parse/validation errors stay
+readable, schema/errors.py) and the operation's latency is recorded by name and type.
 
-Why one extension and not strawberry's ``ParserCache``, ``ValidationCache``,
-``AddValidationRules`` and ``MaskErrors`` side by side: strawberry enters and leaves
-every extension's hooks on every operation, and five of them cost about as much as
-executing ``{ __typename }`` (docs/performance.md). ``ValidationCache`` also keys on the
-parsed document, whose hash walks the whole tree on every request; the text is hashed
-once.
+:class:`Pipeline` holds these steps. Queries and mutations run them from
+:class:`TalentSchema`'s ``execute``, with no strawberry extension at all;
+subscriptions, which strawberry runs its own way, through :class:`OperationPipeline`.
+Why not strawberry's ``ParserCache``, ``ValidationCache``, ``AddValidationRules`` and
+``MaskErrors``: strawberry enters and leaves every extension's hooks on every
+operation (docs/performance.md), and ``ValidationCache`` keys on the parsed document,
+whose hash walks the whole tree on every request; the text is hashed once.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import Any, cast
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, ValidationRule, parse
+import strawberry
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, ValidationRule, execute, parse
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.exceptions import MissingQueryError
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
-from strawberry.types import ExecutionContext
+from strawberry.schema._graphql_core import execution_context_class_kwargs
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, validate_document
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from core.metrics import OPERATION_SECONDS, operation_label
 from schema.limits import MASKED_MESSAGE, Limits, NoIntrospectionRule, limits_rule
@@ -50,45 +58,26 @@ def _validated(
     return validate_document(schema, _parsed(query, max_tokens), rules)
 
 
-class OperationPipeline(SchemaExtension):
-    """Cached parse and validation with the query limits, error masking, latency."""
+class Pipeline:
+    """The steps every operation takes, for the two ways operations run:
+    :class:`TalentSchema` for queries and mutations, :class:`OperationPipeline` (an
+    extension) for subscriptions. The rule classes are built here, once: the validation
+    cache keys on them, and classes made per request would miss it."""
 
-    def __init__(
-        self,
-        limits: Limits,
-        rules: tuple[type[ValidationRule], ...],
-        should_mask: Callable[[GraphQLError], bool],
-    ) -> None:
+    def __init__(self, limits: Limits, should_mask: Callable[[GraphQLError], bool]) -> None:
         self.limits = limits
-        self.rules = rules
         self.should_mask = should_mask
+        rules: tuple[type[ValidationRule], ...] = (limits_rule(limits),)
+        if not limits.introspection:
+            rules += (NoIntrospectionRule,)
+        self.rules = rules
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
+    def prepare(self, context: ExecutionContext) -> None:
+        """Parse and validate from the caches, leaving the document and its validation
+        errors on the context (strawberry skips both steps for a context that has them).
+        A document that does not parse is left to strawberry's own parse, with the same
+        token limit, which reports the error as it reports its own."""
         context.validation_rules = (*context.validation_rules, *self.rules)
-        self._prepare(context)
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            result = context.result
-            errors = getattr(result, "errors", None)
-            if errors:
-                result.errors = [self._masked(e) for e in errors]  # type: ignore[union-attr]
-            label, kind = "-", "invalid"
-            if not errors or getattr(result, "data", None):
-                label, kind = operation_label(context.operation_name), _operation_kind(context)
-            OPERATION_SECONDS.labels(operation=label, type=kind).observe(
-                time.perf_counter() - started
-            )
-
-    def _prepare(self, context: ExecutionContext) -> None:
-        """Parse and validate from the caches before strawberry would: it skips both
-        for a context that holds a document and its validation errors. Done here, and
-        not in ``on_parse`` and ``on_validate``, because strawberry wraps every hook an
-        extension has in new context managers on every operation."""
-        # A document that does not parse is parsed again by strawberry, with the same
-        # token limit, which reports the error as it reports its own.
         context.parse_options = {"max_tokens": self.limits.max_tokens}
         if context.graphql_document is not None or not context.query:
             return
@@ -104,6 +93,16 @@ class OperationPipeline(SchemaExtension):
                 tuple(context.validation_rules),
             )
 
+    def finish(self, context: ExecutionContext, result: Any, started: float) -> None:
+        """Mask the result's unexpected errors and record the operation's latency."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self._masked(e) for e in errors]
+        label, kind = "-", "invalid"
+        if not errors or getattr(result, "data", None):
+            label, kind = operation_label(context.operation_name), _operation_kind(context)
+        OPERATION_SECONDS.labels(operation=label, type=kind).observe(time.perf_counter() - started)
+
     def _masked(self, error: GraphQLError) -> GraphQLError:
         if not self.should_mask(error):
             return error
@@ -117,20 +116,127 @@ class OperationPipeline(SchemaExtension):
         )
 
 
+class OperationPipeline(SchemaExtension):
+    """The pipeline as strawberry's extension, around each subscription."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        self.pipeline.prepare(context)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.pipeline.finish(context, context.result, started)
+
+
+class TalentSchema(strawberry.Schema):
+    """strawberry's schema, whose queries and mutations run the pipeline directly.
+
+    Why not through the extension: strawberry builds an extension runner for every
+    operation, with a context manager and an exit stack for each of its four stages;
+    for ``{ __typename }`` that was a sixth of the request, for the application detail
+    a twentieth (docs/performance.md). This ``execute`` takes strawberry's own steps, in
+    its order, with its errors (schema/schema.py, ``Schema.execute``), and no extension
+    runs for it: a schema given extensions (``extensions=``) is refused, since they would
+    silently not run. Subscriptions still go through strawberry's pipeline, with
+    :class:`OperationPipeline`.
+    """
+
+    def __init__(self, *args: Any, pipeline: Pipeline, **kwargs: Any) -> None:
+        if kwargs.pop("extensions", None):
+            raise ValueError("TalentSchema runs no extension for queries and mutations")
+
+        def for_subscriptions() -> SchemaExtension:
+            return OperationPipeline(pipeline)
+
+        kwargs["extensions"] = [for_subscriptions]
+        super().__init__(*args, **kwargs)
+        self.pipeline = pipeline
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        started = time.perf_counter()
+        context = self._create_execution_context(
+            query=query,
+            allowed_operation_types=allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            operation_extensions=operation_extensions,
+        )
+        try:
+            result = await self._run(context, operation_extensions)
+        except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
+            raise  # the HTTP view answers these with a 4xx
+        except Exception as error:  # as strawberry does: an error result, then masked
+            result = ExecutionResult(data=None, errors=[_as_graphql_error(error)])
+            self._process_errors(result.errors or [], context)
+        context.result = result
+        self.pipeline.finish(context, result, started)
+        return result
+
+    async def _run(
+        self, context: ExecutionContext, operation_extensions: dict[str, Any] | None
+    ) -> ExecutionResult:
+        if not context.query:
+            raise MissingQueryError
+        self.pipeline.prepare(context)
+        if context.graphql_document is None:
+            try:
+                context.graphql_document = parse(context.query, **context.parse_options)
+            except GraphQLError as error:
+                self._process_errors([error], context)
+                return ExecutionResult(data=None, errors=[error])
+        try:
+            operation_type = context.operation_type
+        except RuntimeError as error:
+            raise CannotGetOperationTypeError(context.operation_name) from error
+        if operation_type not in context.allowed_operations:
+            raise InvalidOperationTypeError(operation_type)
+        if context.pre_execution_errors:
+            self._process_errors(context.pre_execution_errors, context)
+            return ExecutionResult(data=None, errors=context.pre_execution_errors)
+        outcome = execute(
+            self._schema,
+            context.graphql_document,
+            root_value=context.root_value,
+            variable_values=context.variables,
+            operation_name=context.operation_name,
+            context_value=context.context,
+            # strawberry's faster test, typed as a plain predicate
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+            **execution_context_class_kwargs(self.execution_context_class),
+            **self._get_custom_context_kwargs(operation_extensions),
+        )
+        if optimized_is_awaitable(outcome):
+            outcome = await cast("Awaitable[GraphQLExecutionResult]", outcome)
+        done = cast("GraphQLExecutionResult", outcome)
+        if done.errors:
+            self._process_errors(done.errors, context)
+        return ExecutionResult(data=done.data, errors=done.errors)
+
+
+def _as_graphql_error(error: Exception) -> GraphQLError:
+    if isinstance(error, GraphQLError):
+        return error
+    return GraphQLError(str(error), original_error=error)
+
+
 def _operation_kind(context: object) -> str:
     try:
         kind = context.operation_type  # type: ignore[attr-defined]
     except Exception:  # no document, or no such operation in it
         return "invalid"
     return str(getattr(kind, "value", kind))
-
-
-def operation_extensions(
-    limits: Limits, should_mask: Callable[[GraphQLError], bool]
-) -> list[Callable[[], SchemaExtension]]:
-    """The schema's extension factory. The rule classes are built here, once: the
-    validation cache keys on them, and classes made per request would miss it."""
-    rules: tuple[type[ValidationRule], ...] = (limits_rule(limits),)
-    if not limits.introspection:
-        rules += (NoIntrospectionRule,)
-    return [lambda: OperationPipeline(limits, rules, should_mask)]

@@ -227,3 +227,19 @@ async def test_collected_fields_are_reused_only_when_variables_cannot_change_the
     assert first == again and first["districtOffices"][0]["office"]
     assert after_first == before + 1  # the offices' selection, kept
     assert after_again == after_first  # and found the second time
+
+
+def test_the_schema_refuses_extensions_it_would_not_run() -> None:
+    """Queries and mutations run no strawberry extension (schema/operation.py): one given
+    to the schema would silently do nothing, so it is refused."""
+    from strawberry.extensions import SchemaExtension
+
+    from core.settings import Settings
+    from schema.errors import is_unexpected
+    from schema.limits import Limits
+    from schema.operation import Pipeline, TalentSchema
+
+    pipeline = Pipeline(Limits.from_settings(Settings()), is_unexpected)
+    with pytest.raises(ValueError, match="no extension"):
+        TalentSchema(query=Query, pipeline=pipeline, extensions=[SchemaExtension])
+    assert TalentSchema(query=Query, pipeline=pipeline).pipeline is pipeline

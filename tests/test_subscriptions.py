@@ -168,3 +168,25 @@ async def test_connection_without_valid_token_is_refused(app: Any) -> None:
                 with pytest.raises(WebSocketDisconnect) as closed:
                     await ws.receive_json(timeout=5)
                 assert closed.value.code == 4403, payload
+
+
+async def test_a_subscription_is_held_to_the_query_limits(app: Any, client: GraphQLClient) -> None:
+    """Subscriptions run through strawberry's own pipeline (schema/operation.py): the
+    query limits hold there too."""
+    user = await signed_in(client)
+    flood = " ".join(
+        f"a{i}: state" for i in range(app.state.services.settings.query_max_aliases + 1)
+    )
+    async with websocket(app) as http, contextlib.AsyncExitStack() as stack:
+        ws: AsyncWebSocketSession = await stack.enter_async_context(
+            aconnect_ws("/graphql", http, subprotocols=["graphql-transport-ws"])
+        )
+        await ws.send_json(
+            {"type": "connection_init", "payload": {"authorization": f"Bearer {user.token}"}}
+        )
+        assert (await ws.receive_json(timeout=5))["type"] == "connection_ack"
+        query = f"subscription {{ applicationChanges {{ {flood} }} }}"
+        await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+        message = await ws.receive_json(timeout=5)
+    assert message["type"] == "error", message
+    assert [e["extensions"]["code"] for e in message["payload"]] == ["TOO_MANY_ALIASES"]
