@@ -43,6 +43,8 @@ from strawberry.types.field import StrawberryField
 
 # A reader's answer when the field must go the ordinary way.
 _ORDINARY = object()
+# An operation not met before (its entry may be None).
+_UNSEEN = object()
 
 Reader = Callable[[Any], Any]
 
@@ -121,10 +123,9 @@ def _collected_of(
     operation: OperationDefinitionNode, fragments: dict[str, Any]
 ) -> dict[tuple[int, ...], tuple[Any, CollectedFields]] | None:
     key = id(operation)
-    try:
-        return _collected[key]
-    except KeyError:
-        pass
+    known = _collected.get(key, _UNSEEN)
+    if known is not _UNSEEN:
+        return known  # type: ignore[return-value]
     by_selection = _collected[key] = {} if _fixed_collection(operation, fragments) else None
     weakref.finalize(operation, _collected.pop, key, None)
     return by_selection

@@ -197,11 +197,10 @@ def _lower_priority() -> None:
     load that never lets up, recognition slows down, and the pool's bounded queue turns
     further photos away (``OcrPoolBusy``) rather than letting waits grow. Elsewhere,
     niceness; when both are refused, recognition keeps the server's priority."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        return
-    except (AttributeError, OSError):
-        pass
+    if hasattr(os, "SCHED_IDLE"):
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            return
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), OCR_NICE)
 
