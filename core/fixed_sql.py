@@ -78,16 +78,11 @@ async def fetch(
 def instance(model: type[M], row: Mapping[str, Any]) -> M:
     """A model instance from a row holding every column of ``model``'s table (other
     columns, such as a :func:`children_column`, are ignored)."""
-    build = _builders.get(model)
-    if build is None:
-        build = _builders[model] = _builder(model)
-    return build(row)  # type: ignore[return-value]
+    return _builder_of(model)(row)  # type: ignore[return-value]
 
 
 def instances(model: type[M], rows: Iterable[Mapping[str, Any]]) -> list[M]:
-    build = _builders.get(model)
-    if build is None:
-        build = _builders[model] = _builder(model)
+    build = _builder_of(model)
     return [build(row) for row in rows]  # type: ignore[misc]
 
 
@@ -99,6 +94,13 @@ _builders: dict[type[Model], Callable[[Mapping[str, Any]], Model]] = {}
 def forget_builders() -> None:
     """Called when a database is opened (core/db.py), which re-sorts every model's columns."""
     _builders.clear()
+
+
+def _builder_of(model: type[Model]) -> Callable[[Mapping[str, Any]], Model]:
+    build = _builders.get(model)
+    if build is None:
+        build = _builders[model] = _builder(model)
+    return build
 
 
 def _builder(model: type[Model]) -> Callable[[Mapping[str, Any]], Model]:

@@ -37,14 +37,15 @@ async def verify_password(password_hash: str, password: str) -> bool:
 # Verified against when the account does not exist, so that answering an unknown name
 # takes as long as a wrong password (the time must not tell which names are taken).
 # Made on first use: hashing at import would slow every command down.
-_nobody: list[str] = []
+_nobody_hash: str | None = None
 
 
 async def verify_for_unknown_account(password: str) -> None:
     """Spend what verifying a password costs, for an account name that matches none."""
-    if not _nobody:
-        _nobody.append(await hash_password(secrets.token_urlsafe(16)))
-    await verify_password(_nobody[0], password)
+    global _nobody_hash
+    if _nobody_hash is None:
+        _nobody_hash = await hash_password(secrets.token_urlsafe(16))
+    await verify_password(_nobody_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -26,6 +26,7 @@ from typing import Any
 
 from graphql import (
     ExecutionResult,
+    FieldNode,
     GraphQLField,
     GraphQLLeafType,
     GraphQLNonNull,
@@ -112,23 +113,27 @@ def readers_of(parent_type: GraphQLObjectType) -> dict[str, Reader | None]:
     return readers
 
 
-# Per operation (by id: a node's hash walks its whole tree): each selection's collected
-# fields, keyed by the type and the nodes of the fields selecting it; None for an
-# operation whose collection depends on its variables. An entry goes with its operation,
-# which lives as long as schema/operation.py keeps its document parsed.
-_collected: dict[int, dict[tuple[int, ...], tuple[Any, CollectedFields]] | None] = {}
+# Per operation (by id: a node's hash walks its whole tree), then per object type, each
+# selection's collected fields, keyed by the nodes of the fields selecting it (kept with
+# the entry, so their ids cannot be reused); None for an operation whose collection
+# depends on its variables. An operation's entry goes with it, and it lives as long as
+# schema/operation.py keeps its document parsed. By type weakly: a test suite builds many
+# schemas, and an entry must not keep one alive.
+Selections = dict[tuple[int, ...], tuple[list[FieldNode], CollectedFields]]
+_collected: dict[int, weakref.WeakKeyDictionary[GraphQLObjectType, Selections] | None] = {}
 
 
 def _collected_of(
     operation: OperationDefinitionNode, fragments: dict[str, Any]
-) -> dict[tuple[int, ...], tuple[Any, CollectedFields]] | None:
+) -> weakref.WeakKeyDictionary[GraphQLObjectType, Selections] | None:
     key = id(operation)
     known = _collected.get(key, _UNSEEN)
     if known is not _UNSEEN:
         return known  # type: ignore[return-value]
-    by_selection = _collected[key] = {} if _fixed_collection(operation, fragments) else None
+    fixed = _fixed_collection(operation, fragments)
+    by_type = _collected[key] = weakref.WeakKeyDictionary() if fixed else None
     weakref.finalize(operation, _collected.pop, key, None)
-    return by_selection
+    return by_type
 
 
 def _has_directives(selection_set: SelectionSetNode) -> bool:
@@ -201,16 +206,18 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> CollectedFields:
         # graphql-core collects a selection's fields again in every execution: a few
         # per cent of a detail request, and a hundred short-lived objects.
-        by_selection = _collected_of(self.operation, self.fragments)
-        if by_selection is None:
+        by_type = _collected_of(self.operation, self.fragments)
+        if by_type is None:
             return super().collect_subfields(return_type, field_details_list)
-        key = (id(return_type), *[id(details.node) for details in field_details_list])
-        cached = by_selection.get(key)
+        selections = by_type.get(return_type)
+        if selections is None:
+            selections = by_type[return_type] = {}
+        key = tuple(id(details.node) for details in field_details_list)
+        cached = selections.get(key)
         if cached is None:
+            nodes = [details.node for details in field_details_list]
             collected = super().collect_subfields(return_type, field_details_list)
-            # The key's objects are kept with the entry, so their ids cannot be reused.
-            keep = (return_type, [details.node for details in field_details_list])
-            cached = by_selection[key] = (keep, collected)
+            cached = selections[key] = (nodes, collected)
         return cached[1]
 
     def build_response(self, data: dict[str, Any] | None) -> Any:

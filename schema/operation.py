@@ -30,7 +30,11 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, validate_document
+from strawberry.schema.schema import (
+    DEFAULT_ALLOWED_OPERATION_TYPES,
+    _coerce_error,
+    validate_document,
+)
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -181,7 +185,7 @@ class TalentSchema(strawberry.Schema):
         except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
             raise  # the HTTP view answers these with a 4xx
         except Exception as error:  # as strawberry does: an error result, then masked
-            result = ExecutionResult(data=None, errors=[_as_graphql_error(error)])
+            result = ExecutionResult(data=None, errors=[_coerce_error(error)])
             self._process_errors(result.errors or [], context)
         context.result = result
         self.pipeline.finish(context, result, started)
@@ -226,12 +230,6 @@ class TalentSchema(strawberry.Schema):
         if done.errors:
             self._process_errors(done.errors, context)
         return ExecutionResult(data=done.data, errors=done.errors)
-
-
-def _as_graphql_error(error: Exception) -> GraphQLError:
-    if isinstance(error, GraphQLError):
-        return error
-    return GraphQLError(str(error), original_error=error)
 
 
 def _operation_kind(context: object) -> str:

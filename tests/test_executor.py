@@ -218,12 +218,15 @@ async def test_collected_fields_are_reused_only_when_variables_cannot_change_the
     assert full["districtOffices"] and all("hours" in o for o in full["districtOffices"])
     assert short["districtOffices"] and all("hours" not in o for o in short["districtOffices"])
 
-    before = sum(len(selections or ()) for selections in _collected.values())
+    def kept() -> int:
+        return sum(len(s) for by_type in _collected.values() for s in (by_type or {}).values())
+
+    before = kept()
     plain = "{ districtOffices { district office } }"
     first = await client.execute(plain)
-    after_first = sum(len(selections or ()) for selections in _collected.values())
+    after_first = kept()
     again = await client.execute(plain)
-    after_again = sum(len(selections or ()) for selections in _collected.values())
+    after_again = kept()
     assert first == again and first["districtOffices"][0]["office"]
     assert after_first == before + 1  # the offices' selection, kept
     assert after_again == after_first  # and found the second time

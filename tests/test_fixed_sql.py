@@ -8,6 +8,7 @@ release that sets other attributes fails here, not in production.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -35,8 +36,6 @@ def settings(settings: Settings) -> Settings:
 
 def rows_of(value: Any) -> list[Mapping[str, Any]]:
     """A children column's rows as the ORM would get them (SQLite: JSON objects)."""
-    import json
-
     return json.loads(value) if isinstance(value, str) else list(value)
 
 
