@@ -34,6 +34,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from core.errors import ErrorCode
@@ -340,9 +341,16 @@ class GraphQLView(GraphQL[Context, None]):
                 request_data=request_data,
             )
         except HTTPException as error:
-            if request_adapter.method == "GET" and isinstance(
-                error.__cause__, InvalidOperationTypeError
-            ):
+            refused = error.__cause__
+            if not isinstance(refused, InvalidOperationTypeError):
+                raise
+            if refused.operation_type is OperationType.SUBSCRIPTION:
+                raise RequestRefused(
+                    400,
+                    ErrorCode.BAD_REQUEST,
+                    "订阅须通过 WebSocket（graphql-transport-ws 协议）连接 /graphql",
+                ) from error
+            if request_adapter.method == "GET":
                 raise RequestRefused(
                     405,
                     ErrorCode.METHOD_NOT_ALLOWED,

@@ -23,7 +23,15 @@ from functools import lru_cache
 from typing import Any, cast
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, ValidationRule, execute, parse
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    ValidationRule,
+    execute,
+    parse,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.exceptions import MissingQueryError
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -171,9 +179,12 @@ class TalentSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         started = time.perf_counter()
+        # strawberry lets a transport ask for subscriptions here (its multipart protocol);
+        # ``execute`` cannot run one, and ours come over the websocket (``subscribe``).
+        allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
         context = self._create_execution_context(
             query=query,
-            allowed_operation_types=allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES,
+            allowed_operation_types=allowed - {OperationType.SUBSCRIPTION},
             variable_values=variable_values,
             context_value=context_value,
             root_value=root_value,
@@ -181,7 +192,7 @@ class TalentSchema(strawberry.Schema):
             operation_extensions=operation_extensions,
         )
         try:
-            result = await self._run(context, operation_extensions)
+            result = await self._run(context, operation_name, operation_extensions)
         except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
             raise  # the HTTP view answers these with a 4xx
         except Exception as error:  # as strawberry does: an error result, then masked
@@ -192,7 +203,10 @@ class TalentSchema(strawberry.Schema):
         return result
 
     async def _run(
-        self, context: ExecutionContext, operation_extensions: dict[str, Any] | None
+        self,
+        context: ExecutionContext,
+        operation_name: str | None,
+        operation_extensions: dict[str, Any] | None,
     ) -> ExecutionResult:
         if not context.query:
             raise MissingQueryError
@@ -203,6 +217,15 @@ class TalentSchema(strawberry.Schema):
             except GraphQLError as error:
                 self._process_errors([error], context)
                 return ExecutionResult(data=None, errors=[error])
+        if operation_name is None and _operation_count(context.graphql_document) > 1:
+            # The GraphQL specification's rule (GetOperation); strawberry would pick the
+            # first operation, so a document of a mutation and a query sent without a
+            # name ran the mutation.
+            unnamed = GraphQLError(
+                "Must provide operation name if query contains multiple operations."
+            )
+            self._process_errors([unnamed], context)
+            return ExecutionResult(data=None, errors=[unnamed])
         try:
             operation_type = context.operation_type
         except RuntimeError as error:
@@ -230,6 +253,10 @@ class TalentSchema(strawberry.Schema):
         if done.errors:
             self._process_errors(done.errors, context)
         return ExecutionResult(data=done.data, errors=done.errors)
+
+
+def _operation_count(document: DocumentNode) -> int:
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
 
 
 def _operation_kind(context: object) -> str:

@@ -310,6 +310,8 @@ CASES: list[tuple[str, Send, int, str]] = [
     ("upload to another user's application", upload_to_someone_elses_application, 200, "NOT_FOUND"),
     ("ids past the id columns' range", ids_past_the_columns_range, 200, "NOT_FOUND"),
     ("mutation by GET", mutation_by_get, 405, "METHOD_NOT_ALLOWED"),
+    ("a mutation and a query, neither named", graphql("mutation A { logout { __typename } } query B { __typename }"), 200, "GRAPHQL_VALIDATION_FAILED"),
+    ("subscription over HTTP", graphql("subscription { applicationChanges { state } }"), 400, "BAD_REQUEST"),
 ]  # fmt: skip
 
 
